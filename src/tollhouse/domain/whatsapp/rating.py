@@ -1,0 +1,498 @@
+"""Rating: one confirmed message or conversation against the preloaded rate book (R-RT-1).
+
+The hot path is ``Rater.rate``: a cached local-day lookup, a cached market lookup, a cached
+rate-book lookup and, for tiered keys only, one counter increment. Amounts stay exact.
+
+Which status confirms a charge is decided by ``confirming_status`` (D-3), a pure function of
+the set of statuses of one wamid, so the result never depends on arrival order; ``rate_batch``
+rates a whole set in charge-time order, which makes counters (free tiers, volume tiers)
+order-independent too (R-IN-2).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from tollhouse.domain.periods import from_unix, require_utc
+from tollhouse.domain.whatsapp.ratecards import RateBook, RateEntry
+from tollhouse.domain.whatsapp.vocabulary import (
+    SERVICE_FREE_UNLIMITED,
+    TIER_GROUP,
+    TOKENS_START,
+    Category,
+    PricingModel,
+    PricingType,
+    RuleSet,
+    rule_set_on,
+)
+from tollhouse.domain.whatsapp.webhooks import Pricing, StatusEvent, StatusKind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from zoneinfo import ZoneInfo
+
+    from tollhouse.domain.whatsapp.markets import MarketMatch, MarketResolver
+
+ZERO: Final = Decimal(0)
+CBP_FREE_TIER_SIZE: Final = 1000  # D-10
+TOKEN_RATE_USD: Final = Decimal("0.000002")  # R-PMP26-6, D-22: USD 2.00 per 1,000,000 tokens
+_QUARTER_HOUR: Final = 900  # every UTC offset is a multiple of 15 minutes
+_CBP_FREE_ALL: Final = date(2023, 6, 1)
+
+
+class ChargeStatus(StrEnum):
+    RATED = "rated"
+    FREE = "free"
+    UNRATED = "unrated"  # D-15: no rate in force; amount None, out of totals, alerted
+
+
+@dataclass(frozen=True, slots=True)
+class Waba:
+    waba_id: str
+    currency: str
+    zone: ZoneInfo
+    portfolio_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeFacts:
+    """What Meta (webhook path) or the inference path says about one chargeable item."""
+
+    key: str  # wamid (PMP) or conversation id (CBP); unique per WABA (D-2)
+    phone_number_id: str
+    recipient: str
+    ts: int  # charge time, Unix seconds (D-3)
+    model: PricingModel
+    category: Category | None
+    pricing_type: PricingType
+    raw_category: str = ""
+
+
+@dataclass(eq=False)
+class Charge:
+    """A ledger row (2.12): built once, never updated; corrections are new rows (R-RT-4)."""
+
+    key: str
+    waba_id: str
+    phone_number_id: str
+    ts: int
+    month: str  # local month of the charge time, "YYYY-MM" (R-ST-1)
+    model: PricingModel
+    country: str
+    market: str
+    category: str
+    pricing_type: PricingType
+    status: ChargeStatus
+    currency: str
+    unit_rate: Decimal | None
+    amount: Decimal | None  # exact = quantity x unit_rate; None when unrated
+    quantity: int = 1
+    tier: str | None = None  # card tier label, None for flat keys
+    card_version: str | None = None
+    reason: str = ""
+
+    @property
+    def at(self) -> datetime:
+        return from_unix(self.ts)
+
+
+def confirming_status(statuses: Iterable[StatusEvent]) -> StatusEvent | None:
+    """D-3: the first ``delivered`` status, or the first ``read`` if no ``delivered`` came."""
+    best: StatusEvent | None = None
+    for status in statuses:
+        confirms = status.status is StatusKind.DELIVERED or status.status is StatusKind.READ
+        if confirms and (best is None or _rank(status) < _rank(best)):
+            best = status
+    return best
+
+
+def _rank(status: StatusEvent) -> tuple[int, int, int]:
+    has_pricing = 0 if status.pricing is not None else 1
+    return (0 if status.status is StatusKind.DELIVERED else 1, status.ts, has_pricing)
+
+
+def pricing_of(statuses: Iterable[StatusEvent], confirming: StatusEvent) -> Pricing | None:
+    """The confirming status's pricing wins; else the one on ``sent`` (R-X-8)."""
+    if confirming.pricing is not None:
+        return confirming.pricing
+    return next((s.pricing for s in statuses if s.pricing is not None), None)
+
+
+def facts_from_statuses(statuses: Iterable[StatusEvent]) -> ChargeFacts | None:
+    """The charge facts of one wamid's statuses; None while pending or when void (D-4)."""
+    listed = list(statuses)
+    confirming = confirming_status(listed)
+    if confirming is None:
+        return None
+    pricing = pricing_of(listed, confirming)
+    if pricing is None or pricing.model is None:
+        return None  # no pricing: the inference path decides (R-IN-5)
+    cbp = pricing.model is PricingModel.CBP and confirming.conversation_id is not None
+    return ChargeFacts(
+        key=confirming.conversation_id if cbp and confirming.conversation_id else confirming.wamid,
+        phone_number_id=confirming.phone_number_id,
+        recipient=confirming.recipient,
+        ts=confirming.ts,
+        model=pricing.model,
+        category=pricing.category,
+        pricing_type=pricing.type or PricingType.REGULAR,
+        raw_category=pricing.raw_category,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TierReport:
+    """A tier Meta reported (D-14): from ``from_ts`` on, for the rest of the named month."""
+
+    from_ts: int
+    lower: int
+
+
+@dataclass(eq=False)
+class Rater:
+    """Rates charge facts for WABAs against one rate book and one market table."""
+
+    book: RateBook
+    markets: MarketResolver
+    cbp_free_tier_size: int = CBP_FREE_TIER_SIZE
+    _days: dict[tuple[ZoneInfo, int], tuple[date, str, RuleSet]] = field(default_factory=dict)
+    _tier_used: defaultdict[tuple[str, str, str, str], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    _cbp_free_used: defaultdict[tuple[str, str], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    _charged: dict[str, set[str]] = field(default_factory=dict)
+    _tier_reports: dict[tuple[str, str, str, str], TierReport] = field(default_factory=dict)
+
+    def local_day(self, ts: int, zone: ZoneInfo) -> tuple[date, str, RuleSet]:
+        """(local date, "YYYY-MM", rule set) of a Unix instant, cached per quarter hour."""
+        key = (zone, ts // _QUARTER_HOUR)
+        found = self._days.get(key)
+        if found is None:
+            day = from_unix(ts).astimezone(zone).date()
+            found = (day, f"{day.year:04d}-{day.month:02d}", rule_set_on(day))
+            self._days[key] = found
+        return found
+
+    def rate(self, facts: ChargeFacts, waba: Waba) -> Charge | None:
+        """One charge per key (R-X-8, D-2); None for a key already charged or a CBP echo."""
+        charged = self._charged.get(waba.waba_id)
+        if charged is None:
+            charged = self._charged[waba.waba_id] = set()
+        if facts.key in charged:
+            return None
+        day, month, rule = self._days.get((waba.zone, facts.ts // _QUARTER_HOUR)) or (
+            self.local_day(facts.ts, waba.zone)
+        )
+        pmp = rule is RuleSet.PMP or rule is RuleSet.PMP26
+        if pmp and facts.model is PricingModel.CBP:
+            return None  # R-PMP-7, D-17: a CBP status after the switch adds no charge
+        charged.add(facts.key)
+        match = self.markets.resolve(facts.recipient, day)
+        if pmp and facts.model is PricingModel.PMP:
+            fast = self._fast_pmp(facts, waba, day, month, match)
+            if fast is not None:
+                return fast
+        base = _Base(facts, waba, day, month, match)
+        if facts.model is PricingModel.CBP:
+            return self._rate_cbp(base, rule)
+        if pmp:
+            return self._rate_pmp(base, rule)
+        return base.unrated("a PMP status dated before 2025-07-01 (rule set by date, §1.3)")
+
+    def _fast_pmp(
+        self, facts: ChargeFacts, waba: Waba, day: date, month: str, match: MarketMatch
+    ) -> Charge | None:
+        """The common cases in a few lookups: a free item, or a regular one on a flat key."""
+        kind = facts.pricing_type
+        if kind is not PricingType.REGULAR:
+            return Charge(
+                facts.key,
+                waba.waba_id,
+                facts.phone_number_id,
+                facts.ts,
+                month,
+                facts.model,
+                match.country,
+                match.market,
+                facts.category or facts.raw_category,
+                kind,
+                ChargeStatus.FREE,
+                waba.currency,
+                ZERO,
+                ZERO,
+            )
+        category = facts.category
+        if category is None:
+            return None
+        entry = self.book.in_force(waba.currency, match.market, category, day)
+        if entry is None or entry.flat is None:
+            return None
+        return Charge(
+            facts.key,
+            waba.waba_id,
+            facts.phone_number_id,
+            facts.ts,
+            month,
+            facts.model,
+            match.country,
+            match.market,
+            category,
+            kind,
+            ChargeStatus.RATED,
+            waba.currency,
+            entry.flat,
+            entry.flat,
+            card_version=entry.version,
+        )
+
+    def _rate_cbp(self, base: _Base, rule: RuleSet) -> Charge:
+        category = base.facts.category
+        if category is Category.REFERRAL_CONVERSION or (
+            base.facts.pricing_type is PricingType.FREE_ENTRY_POINT
+        ):
+            return base.free(PricingType.FREE_ENTRY_POINT)  # R-CBP0-3, R-CBP-9
+        if category is Category.SERVICE and base.day >= SERVICE_FREE_UNLIMITED:
+            return base.free(PricingType.FREE_CUSTOMER_SERVICE)  # R-CBP-8
+        if _cbp_free_tier_eligible(category, base.day, rule):
+            used_key = (base.waba.waba_id, base.month)
+            if self._cbp_free_used[used_key] < self.cbp_free_tier_size:
+                self._cbp_free_used[used_key] += 1
+                return base.free(PricingType.FREE_TIER)  # R-CBP0-2, R-CBP-7, D-10
+        entry = self._entry(base, category)
+        if entry is None or entry.list_rate is None:
+            return base.unrated("no rate in force")
+        return base.rated(entry, entry.list_rate, None)
+
+    def _rate_pmp(self, base: _Base, rule: RuleSet) -> Charge:
+        if base.facts.pricing_type is not PricingType.REGULAR:
+            return base.free(base.facts.pricing_type)  # R-RT-2
+        category = base.facts.category
+        if category is None:
+            return base.unrated(f"unknown category {base.facts.raw_category!r} (D-19)")
+        entry = self._pmp_entry(base, category, rule)
+        if entry is None:
+            return base.unrated("no rate in force")
+        group = TIER_GROUP.get(category)
+        if group is None or not entry.tiers:
+            rate = entry.list_rate
+            return base.rated(entry, rate, None) if rate is not None else base.unrated("no rate")
+        position = self._count(base, group)
+        report = self._tier_reports.get(self._tier_key(base, group))
+        if report is not None and base.facts.ts >= report.from_ts:
+            position = max(report.lower, 1)  # D-14: Meta's tier applies
+        tier = entry.tier_at(position)
+        if tier is None:
+            return base.unrated(f"no tier holds message {position}")
+        return base.rated(entry, tier.rate, tier.label)
+
+    def _pmp_entry(self, base: _Base, category: Category, rule: RuleSet) -> RateEntry | None:
+        entry = self._entry(base, category)
+        if entry is not None:
+            return entry
+        fallback = _PMP_FALLBACK.get(category)
+        if category is Category.SERVICE or category is Category.GROUP_SERVICE:
+            if rule is not RuleSet.PMP26:
+                return None
+            fallback = Category.UTILITY  # D-12, D-21: service at the utility list rate
+            service = self._entry(base, Category.SERVICE)
+            if category is Category.GROUP_SERVICE and service is not None:
+                return _flat(service)
+        if fallback is None:
+            return None
+        found = self._entry(base, fallback)
+        return _flat(found) if found is not None else None
+
+    def _entry(self, base: _Base, category: Category | None) -> RateEntry | None:
+        if category is None:
+            return None
+        return self.book.in_force(base.waba.currency, base.match.market, category, base.day)
+
+    def _tier_key(self, base: _Base, group: str) -> tuple[str, str, str, str]:
+        return (base.waba.portfolio_id or base.waba.waba_id, base.match.market, group, base.month)
+
+    def _count(self, base: _Base, group: str) -> int:
+        key = self._tier_key(base, group)
+        self._tier_used[key] += 1
+        return self._tier_used[key]
+
+    def report_tier(
+        self, *, portfolio_id: str, market: str, group: str, month: str, report: TierReport
+    ) -> None:
+        """D-14, R-VT-7: among duplicates the smallest ``tier_update_time`` wins."""
+        key = (portfolio_id, market, group, month)
+        known = self._tier_reports.get(key)
+        if known is None or known.lower != report.lower or report.from_ts < known.from_ts:
+            self._tier_reports[key] = report
+
+    def rate_tokens(
+        self, *, key: str, waba: Waba, phone_number_id: str, recipient: str, ts: int, tokens: int
+    ) -> Charge:
+        """D-22: a ``meta_tokens`` usage record; never free; quantity = tokens."""
+        day, month, _ = self.local_day(ts, waba.zone)
+        facts = ChargeFacts(
+            key,
+            phone_number_id,
+            recipient,
+            ts,
+            PricingModel.PMP,
+            Category.META_TOKENS,
+            PricingType.REGULAR,
+            "meta_tokens",
+        )
+        base = _Base(facts, waba, day, month, self.markets.resolve(recipient, day))
+        self._charged.setdefault(waba.waba_id, set()).add(key)
+        entry = self.book.in_force(waba.currency, base.match.market, Category.META_TOKENS, day)
+        if entry is not None and entry.list_rate is not None:
+            return base.rated(entry, entry.list_rate, None, quantity=tokens)
+        if waba.currency == "USD" and day >= TOKENS_START:
+            return base.priced(TOKEN_RATE_USD, quantity=tokens)
+        return base.unrated("no meta_tokens rate for this currency or date", quantity=tokens)
+
+
+_PMP_FALLBACK: Final = {
+    Category.MARKETING_LITE: Category.MARKETING,  # D-20
+    Category.GROUP_MARKETING: Category.MARKETING,  # D-21
+    Category.GROUP_UTILITY: Category.UTILITY,
+}
+
+
+def _flat(entry: RateEntry) -> RateEntry:
+    """A fallback rate is the list rate, without tiers (D-12: service has no tiers)."""
+    return RateEntry(entry.effective_from, entry.list_rate, (), entry.version)
+
+
+def _cbp_free_tier_eligible(category: Category | None, day: date, rule: RuleSet) -> bool:
+    """D-10: all but FEP before 2023-06-01; service only to 2024-10-31."""
+    if rule is RuleSet.CBP0:
+        return True
+    return category is Category.SERVICE and _CBP_FREE_ALL <= day < SERVICE_FREE_UNLIMITED
+
+
+@dataclass(slots=True)
+class _Base:
+    facts: ChargeFacts
+    waba: Waba
+    day: date
+    month: str
+    match: MarketMatch
+
+    def _charge(
+        self,
+        status: ChargeStatus,
+        pricing_type: PricingType,
+        rate: Decimal | None,
+        amount: Decimal | None,
+        **extra: object,
+    ) -> Charge:
+        facts = self.facts
+        return Charge(
+            key=facts.key,
+            waba_id=self.waba.waba_id,
+            phone_number_id=facts.phone_number_id,
+            ts=facts.ts,
+            month=self.month,
+            model=facts.model,
+            country=self.match.country,
+            market=self.match.market,
+            category=facts.category or facts.raw_category,
+            pricing_type=pricing_type,
+            status=status,
+            currency=self.waba.currency,
+            unit_rate=rate,
+            amount=amount,
+            **extra,  # type: ignore[arg-type] # keyword extras
+        )
+
+    def free(self, pricing_type: PricingType) -> Charge:
+        return self._charge(ChargeStatus.FREE, pricing_type, ZERO, ZERO)
+
+    def unrated(self, reason: str, *, quantity: int = 1) -> Charge:
+        return self._charge(
+            ChargeStatus.UNRATED,
+            self.facts.pricing_type,
+            None,
+            None,
+            reason=reason,
+            quantity=quantity,
+        )
+
+    def rated(
+        self, entry: RateEntry, rate: Decimal, tier: str | None, *, quantity: int = 1
+    ) -> Charge:
+        amount = rate if quantity == 1 else rate * quantity
+        return self._charge(
+            ChargeStatus.RATED,
+            PricingType.REGULAR,
+            rate,
+            amount,
+            tier=tier,
+            card_version=entry.version,
+            quantity=quantity,
+        )
+
+    def priced(self, rate: Decimal, *, quantity: int) -> Charge:
+        return self._charge(
+            ChargeStatus.RATED, PricingType.REGULAR, rate, rate * quantity, quantity=quantity
+        )
+
+
+def rate_batch(rater: Rater, items: Iterable[tuple[ChargeFacts, Waba]]) -> list[Charge]:
+    """Rate in charge-time order, ties by key (D-10, D-14): the result ignores arrival order."""
+    ordered = sorted(items, key=lambda item: (item[0].ts, item[1].waba_id, item[0].key))
+    return [charge for facts, waba in ordered if (charge := rater.rate(facts, waba)) is not None]
+
+
+def rate_statuses(rater: Rater, statuses: Iterable[StatusEvent], waba: Waba) -> list[Charge]:
+    """Fold every status per wamid (D-3), then rate the confirmed ones as a batch."""
+    by_wamid: defaultdict[str, list[StatusEvent]] = defaultdict(list)
+    for status in statuses:
+        by_wamid[status.wamid].append(status)
+    facts = [f for group in by_wamid.values() if (f := facts_from_statuses(group)) is not None]
+    return rate_batch(rater, ((f, waba) for f in facts))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthIntlProfile:
+    """R-AI-4 WABA fields: primary location and the eligibility start time."""
+
+    primary_country: str | None
+    start_time: datetime | None
+    exception_countries: frozenset[str] = frozenset()
+
+
+def authentication_category(
+    profile: AuthIntlProfile, *, recipient_country: str, at: datetime, market_has_rate: bool
+) -> Category:
+    """R-AI-1 for estimates (D-18): the webhook category wins on real charges."""
+    require_utc(at)
+    international = (
+        market_has_rate
+        and profile.start_time is not None
+        and at >= profile.start_time
+        and recipient_country != profile.primary_country  # R-AI-2: own country is domestic
+        and recipient_country not in profile.exception_countries
+    )
+    return Category.AUTHENTICATION_INTERNATIONAL if international else Category.AUTHENTICATION
+
+
+__all__ = [
+    "AuthIntlProfile",
+    "Charge",
+    "ChargeFacts",
+    "ChargeStatus",
+    "Rater",
+    "TierReport",
+    "Waba",
+    "authentication_category",
+    "confirming_status",
+    "facts_from_statuses",
+    "rate_batch",
+    "rate_statuses",
+]
