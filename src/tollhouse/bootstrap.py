@@ -19,7 +19,16 @@ from tollhouse.adapters.db.engine import make_engine
 from tollhouse.adapters.db.migrate import upgrade
 from tollhouse.adapters.db.uow import SqlUnitOfWork
 from tollhouse.config import Settings
-from tollhouse.services import clocks, events, licence_orders, wecom_callbacks
+from tollhouse.services import (
+    clocks,
+    editions,
+    events,
+    licence_codes,
+    licence_orders,
+    massend,
+    wecom_callbacks,
+    whatsapp,
+)
 from tollhouse.services.ports import CallbackSender, Clock
 from tollhouse.services.runtime import Runtime
 
@@ -55,6 +64,10 @@ INSTALLERS: list[Callable[[Runtime], None]] = [
     events.install,
     wecom_callbacks.install,
     licence_orders.install,
+    licence_codes.install,
+    editions.install,
+    massend.install,
+    whatsapp.install,
 ]
 
 
@@ -90,11 +103,18 @@ class Worker:
 def build_app(settings: Settings | None = None, *, runtime: Runtime | None = None,
               worker: bool | None = None) -> FastAPI:
     from tollhouse.api.app import create_app  # noqa: PLC0415
-    from tollhouse.dashboard.app import create_router  # noqa: PLC0415
+    from tollhouse.dashboard import app as pages  # noqa: PLC0415
+    from tollhouse.dashboard import editions as edition_pages  # noqa: PLC0415
+    from tollhouse.dashboard import licence_codes as code_pages  # noqa: PLC0415
+    from tollhouse.dashboard import massend as wechat_pages  # noqa: PLC0415
+    from tollhouse.dashboard import whatsapp as whatsapp_pages  # noqa: PLC0415
 
     settings = settings or Settings()
     runtime = runtime or build_runtime(settings)
-    app = create_app(runtime, extra_routers=[create_router(runtime)])
+    app = create_app(runtime, extra_routers=[
+        module.router(runtime)
+        for module in (code_pages, edition_pages, wechat_pages, whatsapp_pages)
+    ] + [pages.create_router(runtime)])
     run_worker = settings.run_worker if worker is None else worker
     background = Worker(runtime, settings.worker_interval_s)
 

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI
 
 from tollhouse.api import errors
-from tollhouse.api.routes import v1_core, v1_licences, wecom_licences
+from tollhouse.api.routes import (
+    editions,
+    v1_core,
+    v1_licences,
+    wechat,
+    wecom_codes,
+    wecom_licences,
+    whatsapp,
+)
 from tollhouse.services.runtime import Runtime
 
 
@@ -18,7 +26,7 @@ def create_app(runtime: Runtime, *, extra_routers: Sequence[APIRouter] = ()) -> 
         description="Pricing, quotas and metering for WeCom, WeChat and WhatsApp API use.",
     )
     errors.install(app)
-    for module in (wecom_licences, v1_core, v1_licences):
+    for module in (wecom_licences, v1_core, v1_licences, wecom_codes, editions, wechat, whatsapp):
         app.include_router(module.router(runtime))
     for extra in extra_routers:
         app.include_router(extra)

@@ -20,6 +20,10 @@ class UnitOfWork(Protocol):
     events: Any
     tasks: Any
     licences: Any
+    codes: Any
+    editions: Any
+    massend: Any
+    whatsapp: Any
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...

@@ -68,9 +68,19 @@ class SqlUnitOfWork:
 
     def _bind_capabilities(self, conn: Connection) -> None:
         """Capability repositories, bound to the same connection."""
-        from tollhouse.adapters.db.repositories.licences import LicenceRepository  # noqa: PLC0415
+        from tollhouse.adapters.db.repositories import (  # noqa: PLC0415
+            editions,
+            licence_codes,
+            licences,
+            massend,
+            whatsapp,
+        )
 
-        self.licences = LicenceRepository(conn)
+        self.licences = licences.LicenceRepository(conn)
+        self.codes = licence_codes.Repository(conn)
+        self.editions = editions.Repository(conn)
+        self.massend = massend.Repository(conn)
+        self.whatsapp = whatsapp.Repository(conn)
 
     def commit(self) -> None:
         """Commit; a later statement in the same `with` autobegins a new transaction."""

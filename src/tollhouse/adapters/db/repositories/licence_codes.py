@@ -1,0 +1,10 @@
+"""Persistence of the licence_codes capability."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+
+class Repository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
