@@ -348,7 +348,13 @@ class PricingRules:
     def line(self, table: TierTable, *, type_: AccountType, count: int, offset: int,
              duration_days: int) -> PriceLine:
         pieces = tuple(table.slices(offset=offset, count=count))
-        exact = table.sum_units(offset=offset, count=count) * duration_days / self.denominator_days
+        units = Decimal(0)
+        for piece in pieces:
+            if piece.unit_price is None:
+                raise violation(40058, f"position {piece.first} is in a custom-quote tier",
+                                rule="L81")
+            units += piece.unit_price * piece.count
+        exact = units * duration_days / self.denominator_days
         return PriceLine(type_, count, duration_days, offset, pieces, exact,
                          round_to_integer(exact, rounding=self.rounding))
 

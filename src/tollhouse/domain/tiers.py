@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from tollhouse.domain.errors import InvalidRequest
 
@@ -32,9 +33,8 @@ class Tier:
         return self.first <= position and (self.last is None or position <= self.last)
 
 
-@dataclass(frozen=True, slots=True)
-class TierSlice:
-    """The positions of one purchase that fall inside one tier."""
+class TierSlice(NamedTuple):
+    """The positions of one purchase that fall inside one tier (a tuple: built on a hot path)."""
 
     first: int
     last: int
@@ -56,14 +56,18 @@ class TierTable:
     def slices(self, *, offset: int, count: int) -> list[TierSlice]:
         """Split positions offset+1 … offset+count across the tiers (graduated)."""
         result: list[TierSlice] = []
+        if count <= 0:
+            return result
         low, high = offset + 1, offset + count
         for tier in self.tiers:
-            if count <= 0:
+            last = tier.last
+            if last is not None and last < low:
+                continue
+            bottom = low if low > tier.first else tier.first
+            if bottom > high:
                 break
-            top = high if tier.last is None else min(high, tier.last)
-            bottom = max(low, tier.first)
-            if bottom <= top:
-                result.append(TierSlice(bottom, top, top - bottom + 1, tier.unit_price))
+            top = high if last is None or last > high else last
+            result.append(TierSlice(bottom, top, top - bottom + 1, tier.unit_price))
         return result
 
     def first_custom_position(self, *, offset: int, count: int) -> int | None:

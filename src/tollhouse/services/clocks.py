@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tollhouse.domain.errors import NotFound, Refused
 from tollhouse.domain.periods import utc
@@ -42,14 +43,19 @@ class FixedClock:
         return self.instant
 
 
-def tenant_now(runtime: Runtime, uow: UnitOfWork, tenant_id: str) -> datetime:
-    """The instant at which the tenant's rules evaluate now."""
+def tenant_state(runtime: Runtime, uow: UnitOfWork, tenant_id: str) -> tuple[datetime, Any]:
+    """The tenant's now (its test clock, or the real clock) and its row."""
     tenant = uow.tenants.get(tenant_id)
     if tenant is None:
         raise UnknownTenant(tenant_id)
     if tenant.sandbox and tenant.clock_now is not None:
-        return tenant.clock_now  # type: ignore[no-any-return]
-    return runtime.system_clock.now()
+        return tenant.clock_now, tenant
+    return runtime.system_clock.now(), tenant
+
+
+def tenant_now(runtime: Runtime, uow: UnitOfWork, tenant_id: str) -> datetime:
+    """The instant at which the tenant's rules evaluate now."""
+    return tenant_state(runtime, uow, tenant_id)[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from tollhouse.domain.licences import (
     violation,
 )
 from tollhouse.services import events
-from tollhouse.services.clocks import tenant_now
+from tollhouse.services.clocks import tenant_state
 from tollhouse.services.licence_pricing import (
     effective_settings,
     line_json,
@@ -58,6 +58,7 @@ class Ctx:
     provider: dict[str, Any]
     settings: dict[str, Any]
     at: datetime
+    has_activity: bool = True
 
     @property
     def corpid(self) -> str:
@@ -69,7 +70,8 @@ def open_ctx(runtime: Runtime, uow: UnitOfWork, provider: str, *, write: bool = 
     if write:
         uow.lock_tenant(tenant)
     row = require_provider(uow, provider)
-    return Ctx(row, effective_settings(row), tenant_now(runtime, uow, tenant))
+    at, tenant_row = tenant_state(runtime, uow, tenant)
+    return Ctx(row, effective_settings(row), at, tenant_row.has_activity)
 
 
 def require_buyer(uow: UnitOfWork, ctx: Ctx, userid: str | None, *, field: str = "buyer_userid",
@@ -105,12 +107,13 @@ def _counts(base: int, interop: int) -> dict[AccountType, int]:
 
 def _record_order(runtime: Runtime, uow: UnitOfWork, ctx: Ctx, order: LicenceOrder) -> None:
     uow.licences.add_order(order)
-    uow.tenants.mark_activity(tenant_id_of(ctx.corpid))
+    if not ctx.has_activity:
+        uow.tenants.mark_activity(tenant_id_of(ctx.corpid))
     if order.parent_order_id is None and order.status == OrderStatus.AWAITING_PAYMENT:
+        # a fresh order id: no dedupe key needed for its expiry task
         uow.tasks.add(tenant_id=tenant_id_of(ctx.corpid), due_at=order.expires_at,
                       kind=ORDER_EXPIRED, payload={"order_id": order.order_id,
-                                                   "provider": ctx.corpid},
-                      dedupe_key=f"{ORDER_EXPIRED}:{order.order_id}")
+                                                   "provider": ctx.corpid})
 
 
 # --- new orders -------------------------------------------------------------------------------

@@ -87,11 +87,10 @@ def offsets_for(uow: UnitOfWork, pricing: PlatformPricing, provider: str, corpid
     """L77: per type, valid codes bound in the corp that cover the purchased duration."""
     threshold = at + timedelta(days=duration_days)
     inclusive = pricing.offset_operator == OffsetOperator.GE
-    return {
-        t: uow.licences.count_codes_at_least(provider, corpid, int(t), threshold=threshold,
-                                             inclusive=inclusive)
-        for t, n in counts.items() if n > 0
-    }
+    wanted = [int(t) for t, n in counts.items() if n > 0]
+    found = uow.licences.count_codes_at_least_by_type(provider, corpid, wanted,
+                                                      threshold=threshold, inclusive=inclusive)
+    return {AccountType(t): n for t, n in found.items()}
 
 
 def line_json(line: PriceLine) -> dict[str, Any]:

@@ -9,6 +9,10 @@ ordinal it either takes one unit (the count was below ``cap``) or refuses it (th
 above ``cap``), and no interleaving of concurrent calls lets a count pass the cap (S1). With an
 idempotency ``key`` (for example ``"<msg_id>:<chunk_no>"``, S3) a retried call changes nothing
 and returns the refused ordinals of the first call.
+
+Every method takes an optional ``conn``: the SQL store then works inside that open transaction
+(the unit of work's), so a charge commits or rolls back with the job that caused it; the other
+stores ignore it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import sys
 from array import array
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from tollhouse.domain.errors import InvalidRequest
 
@@ -75,7 +79,13 @@ class QuotaCounter(Protocol):
     """Per-follower monthly use counts (M2), atomic per ``consume`` call."""
 
     def consume(
-        self, bucket: Bucket, ordinals: Sequence[int], *, cap: int, key: str | None = None
+        self,
+        bucket: Bucket,
+        ordinals: Sequence[int],
+        *,
+        cap: int,
+        key: str | None = None,
+        conn: Any = None,
     ) -> list[int]:
         """Take one unit for each distinct ordinal still under ``cap``; return the refused ones.
 
@@ -83,15 +93,15 @@ class QuotaCounter(Protocol):
         """
         ...
 
-    def used(self, bucket: Bucket, ordinals: Sequence[int]) -> list[int]:
+    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:
         """How many units each ordinal has used in ``bucket`` (0 if never charged), in order."""
         ...
 
-    def histogram(self, bucket: Bucket) -> dict[int, int]:
+    def histogram(self, bucket: Bucket, *, conn: Any = None) -> dict[int, int]:
         """How many ordinals have used exactly n units, for every n ≥ 1."""
         ...
 
-    def seed(self, bucket: Bucket, counts: Mapping[int, int]) -> None:
+    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:
         """Set counts outright (sandbox fixtures, §5.7 PUT …/quota/{month}); 0 clears one."""
         ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tollhouse.adapters.counters.base import (
     Bucket,
@@ -27,7 +27,13 @@ class MemoryQuotaCounter:
         self._applied: dict[tuple[Bucket, str], list[int]] = {}
 
     def consume(
-        self, bucket: Bucket, ordinals: Sequence[int], *, cap: int, key: str | None = None
+        self,
+        bucket: Bucket,
+        ordinals: Sequence[int],
+        *,
+        cap: int,
+        key: str | None = None,
+        conn: Any = None,  # noqa: ARG002 - used by the SQL store only
     ) -> list[int]:
         check_cap(cap)
         check_key(key)
@@ -43,17 +49,17 @@ class MemoryQuotaCounter:
                 self._applied[bucket, key] = refused
             return list(refused)
 
-    def used(self, bucket: Bucket, ordinals: Sequence[int]) -> list[int]:
+    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:  # noqa: ARG002, E501
         with self._lock:
             used = self._used.get(bucket, Counter())
             return [used[ordinal] for ordinal in ordinals]
 
-    def histogram(self, bucket: Bucket) -> dict[int, int]:
+    def histogram(self, bucket: Bucket, *, conn: Any = None) -> dict[int, int]:  # noqa: ARG002
         with self._lock:
             used = self._used.get(bucket, Counter())
             return dict(sorted(Counter(n for n in used.values() if n > 0).items()))
 
-    def seed(self, bucket: Bucket, counts: Mapping[int, int]) -> None:
+    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:  # noqa: ARG002, E501
         check_seed(counts)
         with self._lock:
             used = self._used.setdefault(bucket, Counter())

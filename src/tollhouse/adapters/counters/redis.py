@@ -15,7 +15,7 @@ S6). Ordinals travel as one packed little-endian uint32 string, not 10,000 argum
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from tollhouse.adapters.counters.base import (
@@ -113,7 +113,13 @@ class RedisQuotaCounter:
         self._consume = client.register_script(CONSUME_LUA)
 
     def consume(
-        self, bucket: Bucket, ordinals: Sequence[int], *, cap: int, key: str | None = None
+        self,
+        bucket: Bucket,
+        ordinals: Sequence[int],
+        *,
+        cap: int,
+        key: str | None = None,
+        conn: Any = None,  # noqa: ARG002 - used by the SQL store only
     ) -> list[int]:
         check_cap(cap)
         check_key(key)
@@ -132,14 +138,14 @@ class RedisQuotaCounter:
         )
         return unpack_ordinals(bytes(reply))
 
-    def used(self, bucket: Bucket, ordinals: Sequence[int]) -> list[int]:
+    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:  # noqa: ARG002, E501
         blob = self._counts(bucket)
         return [blob[o] if 0 <= o < len(blob) else 0 for o in ordinals]
 
-    def histogram(self, bucket: Bucket) -> dict[int, int]:
+    def histogram(self, bucket: Bucket, *, conn: Any = None) -> dict[int, int]:  # noqa: ARG002
         return byte_histogram(self._counts(bucket))
 
-    def seed(self, bucket: Bucket, counts: Mapping[int, int]) -> None:
+    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:  # noqa: ARG002, E501
         check_seed(counts)
         if not counts:
             return

@@ -172,39 +172,63 @@ class SqlQuotaCounter:
     # -- writes ------------------------------------------------------------------------------
 
     def consume(
-        self, bucket: Bucket, ordinals: Sequence[int], *, cap: int, key: str | None = None
+        self,
+        bucket: Bucket,
+        ordinals: Sequence[int],
+        *,
+        cap: int,
+        key: str | None = None,
+        conn: Connection | None = None,
     ) -> list[int]:
+        """See ``QuotaCounter.consume``. With ``conn`` (an open write transaction on this
+        database, e.g. the unit of work's), the charge joins that transaction instead of
+        opening its own, so a job's counts and its charge commit together (S2)."""
         check_cap(cap)
         check_key(key)
         unique = distinct_sorted(ordinals)
-        with self._serialised(), self._engine.begin() as conn:
-            self._lock_bucket(conn, bucket)
-            if key is not None and (earlier := self._applied(conn, bucket, key)) is not None:
-                return earlier
-            shards = self._read(conn, bucket, touched_shards(unique, size=self._size))
-            refused = charge_shards(shards, unique, cap=cap, size=self._size)
-            self._write(conn, bucket, shards)
-            if key is not None:
-                conn.execute(
-                    quota_applied.insert().values(
-                        account=bucket.account,
-                        month=bucket.month,
-                        key=key,
-                        refused=pack_ordinals(refused),
-                    )
-                )
-            return refused
+        if conn is not None:
+            return self._consume(conn, bucket, unique, cap=cap, key=key)
+        with self._serialised(), self._engine.begin() as own:
+            return self._consume(own, bucket, unique, cap=cap, key=key)
 
-    def seed(self, bucket: Bucket, counts: Mapping[int, int]) -> None:
+    def _consume(
+        self, conn: Connection, bucket: Bucket, unique: list[int], *, cap: int, key: str | None
+    ) -> list[int]:
+        self._lock_bucket(conn, bucket)
+        if key is not None and (earlier := self._applied(conn, bucket, key)) is not None:
+            return earlier
+        shards = self._read(conn, bucket, touched_shards(unique, size=self._size))
+        refused = charge_shards(shards, unique, cap=cap, size=self._size)
+        self._write(conn, bucket, shards)
+        if key is not None:
+            conn.execute(
+                quota_applied.insert().values(
+                    account=bucket.account,
+                    month=bucket.month,
+                    key=key,
+                    refused=pack_ordinals(refused),
+                )
+            )
+        return refused
+
+    def seed(
+        self, bucket: Bucket, counts: Mapping[int, int], *, conn: Connection | None = None
+    ) -> None:
         check_seed(counts)
-        with self._serialised(), self._engine.begin() as conn:
-            self._lock_bucket(conn, bucket)
-            shards = self._read(conn, bucket, {o // self._size for o in counts})
-            for ordinal, count in counts.items():
-                shard, offset = divmod(ordinal, self._size)
-                buf = _grown(shards.setdefault(shard, bytearray()), offset + 1)
-                buf[offset] = count
-            self._write(conn, bucket, shards)
+        if conn is not None:
+            self._seed(conn, bucket, counts)
+            return
+        with self._serialised(), self._engine.begin() as own:
+            self._seed(own, bucket, counts)
+
+    def _seed(self, conn: Connection, bucket: Bucket, counts: Mapping[int, int]) -> None:
+        self._lock_bucket(conn, bucket)
+        shards = self._read(conn, bucket, {o // self._size for o in counts})
+        for ordinal, count in counts.items():
+            shard, offset = divmod(ordinal, self._size)
+            buf = _grown(shards.setdefault(shard, bytearray()), offset + 1)
+            buf[offset] = count
+        self._write(conn, bucket, shards)
 
     def reset(self, bucket: Bucket) -> None:
         with self._serialised(), self._engine.begin() as conn:
@@ -218,21 +242,31 @@ class SqlQuotaCounter:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def used(self, bucket: Bucket, ordinals: Sequence[int]) -> list[int]:
-        with self._engine.connect() as conn:
+    def used(
+        self, bucket: Bucket, ordinals: Sequence[int], *, conn: Connection | None = None
+    ) -> list[int]:
+        if conn is not None:
             shards = self._read(conn, bucket, {o // self._size for o in ordinals})
+        else:
+            with self._engine.connect() as own:
+                shards = self._read(own, bucket, {o // self._size for o in ordinals})
         return [self._count(shards, ordinal) for ordinal in ordinals]
 
-    def histogram(self, bucket: Bucket) -> dict[int, int]:
-        with self._engine.connect() as conn:
-            blobs = conn.execute(
-                select(quota_shard.c.counts).where(
-                    quota_shard.c.account == bucket.account, quota_shard.c.month == bucket.month
-                )
-            ).scalars()
-            totals: Counter[int] = Counter()
-            for blob in blobs:
-                totals.update(byte_histogram(bytes(blob)))
+    def histogram(self, bucket: Bucket, *, conn: Connection | None = None) -> dict[int, int]:
+        if conn is not None:
+            return self._histogram(conn, bucket)
+        with self._engine.connect() as own:
+            return self._histogram(own, bucket)
+
+    def _histogram(self, conn: Connection, bucket: Bucket) -> dict[int, int]:
+        blobs = conn.execute(
+            select(quota_shard.c.counts).where(
+                quota_shard.c.account == bucket.account, quota_shard.c.month == bucket.month
+            )
+        ).scalars()
+        totals: Counter[int] = Counter()
+        for blob in blobs:
+            totals.update(byte_histogram(bytes(blob)))
         return dict(sorted(totals.items()))
 
     # -- helpers -----------------------------------------------------------------------------

@@ -7,6 +7,13 @@ versions), ``pricing`` (quotes and plan changes), ``terms`` (trial, terms, app_s
 
 from __future__ import annotations
 
+from tollhouse.domain.editions.codec import (
+    edition_to_json,
+    parse_strategy,
+    quote_to_json,
+    strategy_from_json,
+    strategy_to_json,
+)
 from tollhouse.domain.editions.errors import ERRORS_BY_NAME, EditionInvalid, EditionRefused
 from tollhouse.domain.editions.orders import (
     INVOICE_TRANSITIONS,
@@ -31,6 +38,7 @@ from tollhouse.domain.editions.orders import (
     term_for_paid_order,
     terms_after_refund,
 )
+from tollhouse.domain.editions.pricebook import PriceBook
 from tollhouse.domain.editions.pricing import (
     AppliedDiscount,
     LineKind,
@@ -135,6 +143,7 @@ __all__ = [
     "OrderStatusChanged",
     "OrderType",
     "PerPersonRule",
+    "PriceBook",
     "PriceBreakdown",
     "PriceTier",
     "Quote",
@@ -159,6 +168,7 @@ __all__ = [
     "cycle_price_fen",
     "decide_refund",
     "display_fen",
+    "edition_to_json",
     "expired_time",
     "forfeit_trial",
     "invoice_refusal",
@@ -166,12 +176,14 @@ __all__ = [
     "open_trial",
     "order_from_quote",
     "paid_through",
+    "parse_strategy",
     "paytool_status",
     "plan_change_quote",
     "price_term",
     "prolong_try",
     "purchased_days",
     "quote",
+    "quote_to_json",
     "refund_refusal",
     "refund_refusals",
     "reminder_instant",
@@ -181,6 +193,8 @@ __all__ = [
     "require_order_type_accepted",
     "round_half_up",
     "save_strategy",
+    "strategy_from_json",
+    "strategy_to_json",
     "strategy_violations",
     "term_covering",
     "term_for_paid_order",

@@ -17,14 +17,17 @@ Every class has a stable dotted ``code`` (``wecom.editions.<name>``), the projec
         ├── BonusAboveCap        880017           ├── InvoiceExists           880035
         ├── CycleMismatch        880018           └── VendorPricedTerm        880042
         ├── HeadcountInvalid     880019
-        └── TrialTotalExceeds60  880020
+        ├── TrialTotalExceeds60  880020       Conflict (409): PlanChanged 880043, EditionsExists
+        ├── TotalPriceOutOfRange 880040       NotFound (404): EditionsNotFound
+        └── UnsupportedPayType   880041       Unauthorized (401): SignatureInvalid 880050,
+                                                  NonceReused 880051, TimestampSkew 880052
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from tollhouse.domain.errors import InvalidRequest, Refused
+from tollhouse.domain.errors import Conflict, InvalidRequest, NotFound, Refused, Unauthorized
 
 
 def _details(rule: str, errcode: int, extra: dict[str, Any] | None) -> dict[str, Any]:
@@ -197,6 +200,73 @@ class VendorPricedTerm(EditionRefused):
     rule = "D26"
 
 
+class TotalPriceOutOfRange(EditionInvalid):
+    code = "wecom.editions.total_price_out_of_range"
+    errcode = 880040
+    rule = "D26"
+
+
+class UnsupportedPayType(EditionInvalid):
+    code = "wecom.editions.unsupported_pay_type"
+    errcode = 880041
+    rule = "D26"
+
+
+class PlanChanged(Conflict):
+    """The subscription changed since the quote (another plan change won): re-quote (409)."""
+
+    code = "wecom.editions.plan_changed"
+    errcode: ClassVar[int] = 880043
+    rule: ClassVar[str] = "D19"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details=_details(self.rule, self.errcode, details))
+
+
+class SigningFailed(Unauthorized):
+    """`paytool/*` signing checks (§4.1, doc 98768) (401)."""
+
+    code = "wecom.editions.signature_invalid"
+    errcode: ClassVar[int] = 880050
+    rule: ClassVar[str] = "§4.1"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details=_details(self.rule, self.errcode, details))
+
+
+class SignatureInvalid(SigningFailed):
+    code = "wecom.editions.signature_invalid"
+    errcode = 880050
+
+
+class NonceReused(SigningFailed):
+    code = "wecom.editions.nonce_reused"
+    errcode = 880051
+
+
+class TimestampSkew(SigningFailed):
+    code = "wecom.editions.timestamp_skew"
+    errcode = 880052
+
+
+class EditionsNotFound(NotFound):
+    """An app, order, vendor or suite id that names nothing visible to the caller (404)."""
+
+    code = "wecom.editions.not_found"
+    errcode: ClassVar[int] = 40013
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={"errcode": self.errcode, **(details or {})})
+
+
+class EditionsExists(Conflict):
+    code = "wecom.editions.exists"
+    errcode: ClassVar[int] = 880044
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={"errcode": self.errcode, **(details or {})})
+
+
 ERRORS_BY_NAME: dict[str, type[EditionInvalid | EditionRefused]] = {
     cls.code.removeprefix("wecom.editions."): cls
     for cls in (
@@ -224,5 +294,7 @@ ERRORS_BY_NAME: dict[str, type[EditionInvalid | EditionRefused]] = {
         RefundAlreadyRequested,
         InvoiceExists,
         VendorPricedTerm,
+        TotalPriceOutOfRange,
+        UnsupportedPayType,
     )
 }
