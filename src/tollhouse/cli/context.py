@@ -34,7 +34,8 @@ def runtime() -> Runtime:
         try:
             _state["runtime"] = build_runtime()
         except OperationalError as exc:
-            err.print(f"[red]error[environment][/red]: cannot open the database: {exc.orig}")
+            err.print(f"error[environment]: cannot open the database: {exc.orig}", markup=False,
+                      style="red")
             raise typer.Exit(3) from exc
     rt: Runtime = _state["runtime"]
     return rt
@@ -63,7 +64,8 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
         except TollhouseError as error:
             if _state["debug"]:
                 raise
-            err.print(f"[red]error[{code_of(error)}][/red]: {error.message}", highlight=False)
+            err.print(f"error[{code_of(error)}]: {error.message}", markup=False, highlight=False,
+                      style="red")
             raise typer.Exit(1) from error
 
     return wrapper

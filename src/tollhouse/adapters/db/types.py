@@ -39,6 +39,9 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         super().__init__(*args, **kwargs)
         self.scale = scale
 
+    def __repr__(self) -> str:  # Alembic autogenerate renders column types with repr()
+        return f"ScaledDecimal(scale={self.scale})"
+
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
