@@ -14,7 +14,8 @@ from typing import Any
 
 from tollhouse.services import editions, licence_codes, massend, whatsapp
 from tollhouse.services import licence_setup as setup
-from tollhouse.services.auth import create_key
+from tollhouse.domain.errors import TollhouseError
+from tollhouse.services.auth import authenticate, create_key
 from tollhouse.services.runtime import Runtime
 
 PROVIDER = "wwdemoprov"
@@ -69,8 +70,13 @@ def _wecom(runtime: Runtime) -> dict[str, Any]:
 def _operator_key(runtime: Runtime) -> str:
     path = credentials_path()
     if path.exists():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        return str(stored["operator_key"])
+        stored = str(json.loads(path.read_text(encoding="utf-8"))["operator_key"])
+        try:
+            authenticate(runtime, stored)
+        except TollhouseError:
+            pass  # the store was reset since: make a new key
+        else:
+            return stored
     _, raw = create_key(runtime, name="demo operator")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"operator_key": raw,
