@@ -6,7 +6,6 @@ import secrets
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
-from xml.sax.saxutils import escape
 
 from tollhouse.services.runtime import Runtime, UnitOfWork
 
@@ -30,7 +29,7 @@ def _xml_value(value: Any) -> str:
                        "</Item>" for item in value)
     if isinstance(value, dict):
         return "".join(f"<{k}>{_xml_value(v)}</{k}>" for k, v in value.items())
-    text = escape(str(value)).replace("]]>", "]]]]><![CDATA[>")
+    text = str(value).replace("]]>", "]]]]><![CDATA[>")  # CDATA needs no other escaping
     return f"<![CDATA[{text}]]>"
 
 
