@@ -125,7 +125,7 @@ def _edition(read: _Reader, value: Any, path: str) -> Edition:
     raw = read.obj(value, path)
     cycle_raw = raw.get("cycle")
     try:
-        cycle = Cycle(cycle_raw)
+        cycle = Cycle(str(cycle_raw))
     except ValueError:
         read.problem(f"{path}.cycle", f"cycle must be 'year' or 'month', got {cycle_raw!r}", "AE8")
         cycle = Cycle.YEAR
@@ -185,7 +185,7 @@ def _discount(read: _Reader, value: Any, path: str) -> DurationDiscount | None:
         return None
     raw = read.obj(value, path)
     try:
-        kind = DiscountType(raw.get("type"))
+        kind = DiscountType(str(raw.get("type")))
     except ValueError:
         read.problem(f"{path}.type", "discount type must be 'price_discount' or 'bonus_days', "
                      f"got {raw.get('type')!r}", "AE14")

@@ -66,9 +66,13 @@ def _compile(edition: Edition, settings: EditionSettings) -> _Compiled:
         if row is None or edition.discount is None:
             rows.append(None)
         elif edition.discount.type is DiscountType.PRICE_DISCOUNT:
-            rows.append(AppliedDiscount(edition.discount.type, row.min_cycles, rate_percent=row.value))
+            rows.append(
+                AppliedDiscount(edition.discount.type, row.min_cycles, rate_percent=row.value)
+            )
         else:
-            rows.append(AppliedDiscount(edition.discount.type, row.min_cycles, bonus_days=row.value))
+            rows.append(
+                AppliedDiscount(edition.discount.type, row.min_cycles, bonus_days=row.value)
+            )
     limits = edition.limits
     return _Compiled(
         edition=edition,
@@ -90,13 +94,17 @@ def _compile(edition: Edition, settings: EditionSettings) -> _Compiled:
 class PriceBook:
     """Quotes of one strategy version; safe to share between threads (the memo is a dict)."""
 
-    def __init__(self, strategy: Strategy, *, settings: EditionSettings = DEFAULT_SETTINGS) -> None:
+    def __init__(
+        self, strategy: Strategy, *, settings: EditionSettings = DEFAULT_SETTINGS
+    ) -> None:
         self.strategy = strategy
         self.settings = settings
         self._compiled = {e.edition_id: _compile(e, settings) for e in strategy.editions}
         self._memo: dict[tuple[str, OrderType, int, int], Quote] = {}
 
-    def quote(self, edition_id: str, *, order_type: OrderType, headcount: int, cycles: int) -> Quote:
+    def quote(
+        self, edition_id: str, *, order_type: OrderType, headcount: int, cycles: int
+    ) -> Quote:
         """Same result as `pricing.quote` for this strategy's edition (§3.1)."""
         key = (edition_id, order_type, headcount, cycles)
         found = self._memo.get(key)
@@ -169,15 +177,17 @@ class PriceBook:
         elif applied is not None and applied.bonus_days is not None:
             if applied.bonus_days > bonus_cap_days(days, settings=self.settings):
                 purchased_days(c.edition, cycles, settings=self.settings)
+                # the reference path raises BonusAboveCap with its message
                 return quote(
                     c.edition, order_type=order_type, headcount=headcount, cycles=cycles,
                     settings=self.settings,
-                )  # fmt: skip  # raises BonusAboveCap
+                )  # fmt: skip
             bonus = applied.bonus_days
-        after_discount = Decimal(base) if hundredths == base * 100 else Decimal(hundredths).scaleb(-2)
+        rated = applied is not None and applied.rate_percent is not None
+        after_discount = Decimal(hundredths).scaleb(-2) if rated else Decimal(base)
         cap = None if c.cap is None else (c.cap if c.cap_per_order else c.cap * cycles)
         capped = hundredths if cap is None else min(hundredths, cap * 100)
-        after_cap = after_discount if capped == hundredths else Decimal(cap)
+        after_cap = after_discount if capped == hundredths else Decimal(capped // 100)
         discounted_fen = (hundredths + 50) // 100
         amount = (capped + 50) // 100
         lines = [OrderLine(LineKind.BASE, base)]
@@ -208,12 +218,11 @@ class PriceBook:
             row: list[Quote | str] = []
             for n in cycles:
                 try:
-                    row.append(
-                        self.quote(
-                            edition_id, order_type=OrderType.NEW_PURCHASE, headcount=headcount,
-                            cycles=n,
-                        )  # fmt: skip
-                    )
+                    cell = self.quote(
+                        edition_id, order_type=OrderType.NEW_PURCHASE, headcount=headcount,
+                        cycles=n,
+                    )  # fmt: skip
+                    row.append(cell)
                 except TollhouseError as error:
                     row.append(error.code.rsplit(".", 1)[-1])
             grid.append(row)
