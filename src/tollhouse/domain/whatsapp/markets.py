@@ -104,6 +104,14 @@ def _longest_prefix(epoch: _Epoch, digits: str) -> str | None:
     return None
 
 
+def _prefix_key(digits: str, longest: int) -> str:
+    if digits.startswith("1"):
+        return "#" + digits[:4]
+    if digits.startswith("7"):
+        return "#" + digits[:2]
+    return "#" + digits[:longest]
+
+
 def recipient_digits(recipient: str) -> str:
     """``+1 (809) 555-0101`` -> ``18095550101``."""
     if recipient.isdigit():
@@ -117,20 +125,30 @@ class MarketResolver:
     def __init__(self, table: MarketTable, *, region_of: RegionLookup | None = None) -> None:
         self.table = table
         self.region_of = region_of
-        self._cache: dict[tuple[int, str], MarketMatch] = {}
+        self._cache: dict[int, dict[str, MarketMatch]] = {}
         self._epoch_of_day: dict[date, int] = {}
 
     def resolve(self, recipient: str, on: date) -> MarketMatch:
         index = self._epoch_of_day.get(on)
         if index is None:
             index = self._epoch_of_day[on] = self.table.epoch_index(on)
-        key = (index, recipient)
-        found = self._cache.get(key)
+        cache = self._cache.get(index)
+        if cache is None:
+            cache = self._cache[index] = {}
+        found = cache.get(recipient)
         if found is None:
-            found = self._resolve(recipient_digits(recipient), self.table.epoch(index))
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[key] = found
+            digits = recipient_digits(recipient)
+            epoch = self.table.epoch(index)
+            # The market depends on a prefix only: the longest table prefix, or for the shared
+            # codes the NANP area code (+1 NPA) and the +7 7x/6x split (D-6). Keys are plain
+            # strings so that the cache adds nothing for the garbage collector to walk.
+            short = _prefix_key(digits, epoch.longest)
+            found = cache.get(short)
+            if found is None:
+                found = cache[short] = self._resolve(digits, epoch)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[recipient] = found
         return found
 
     def _resolve(self, digits: str, epoch: _Epoch) -> MarketMatch:

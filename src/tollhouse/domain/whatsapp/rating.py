@@ -12,6 +12,7 @@ order-independent too (R-IN-2).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,12 +44,18 @@ CBP_FREE_TIER_SIZE: Final = 1000  # D-10
 TOKEN_RATE_USD: Final = Decimal("0.000002")  # R-PMP26-6, D-22: USD 2.00 per 1,000,000 tokens
 _QUARTER_HOUR: Final = 900  # every UTC offset is a multiple of 15 minutes
 _CBP_FREE_ALL: Final = date(2023, 6, 1)
+_PMP, _PMP26 = RuleSet.PMP, RuleSet.PMP26
+_CBP, _PMP_MODEL = PricingModel.CBP, PricingModel.PMP
+_REGULAR = PricingType.REGULAR
 
 
 class ChargeStatus(StrEnum):
     RATED = "rated"
     FREE = "free"
     UNRATED = "unrated"  # D-15: no rate in force; amount None, out of totals, alerted
+
+
+_RATED, _FREE = ChargeStatus.RATED, ChargeStatus.FREE
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +80,7 @@ class ChargeFacts:
     raw_category: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Charge:
     """A ledger row (2.12): built once, never updated; corrections are new rows (R-RT-4)."""
 
@@ -145,6 +152,11 @@ def facts_from_statuses(statuses: Iterable[StatusEvent]) -> ChargeFacts | None:
     )
 
 
+CounterSeed = Callable[[str, tuple[str, ...]], int]
+"""Counts stored before this rater ran: ``("cbp_free", (waba, month))`` or
+``("tier", (portfolio, market, group, month))`` -> how many are already used."""
+
+
 @dataclass(frozen=True, slots=True)
 class TierReport:
     """A tier Meta reported (D-14): from ``from_ts`` on, for the rest of the named month."""
@@ -160,6 +172,7 @@ class Rater:
     book: RateBook
     markets: MarketResolver
     cbp_free_tier_size: int = CBP_FREE_TIER_SIZE
+    seed: CounterSeed | None = None  # counts already stored, asked once per counter key
     _days: dict[tuple[ZoneInfo, int], tuple[date, str, RuleSet]] = field(default_factory=dict)
     _tier_used: defaultdict[tuple[str, str, str, str], int] = field(
         default_factory=lambda: defaultdict(int)
@@ -181,76 +194,45 @@ class Rater:
         return found
 
     def rate(self, facts: ChargeFacts, waba: Waba) -> Charge | None:
-        """One charge per key (R-X-8, D-2); None for a key already charged or a CBP echo."""
+        """One charge per key (R-X-8, D-2); None for a key already charged or a CBP echo.
+
+        The common cases (a free PMP item, a regular PMP item on a flat key) are inlined: this
+        is the hot path of ingestion (see bench/whatsapp_ingest.py).
+        """
         charged = self._charged.get(waba.waba_id)
         if charged is None:
             charged = self._charged[waba.waba_id] = set()
-        if facts.key in charged:
+        key = facts.key
+        if key in charged:
             return None
-        day, month, rule = self._days.get((waba.zone, facts.ts // _QUARTER_HOUR)) or (
-            self.local_day(facts.ts, waba.zone)
-        )
-        pmp = rule is RuleSet.PMP or rule is RuleSet.PMP26
-        if pmp and facts.model is PricingModel.CBP:
+        found = self._days.get((waba.zone, facts.ts // _QUARTER_HOUR))
+        day, month, rule = found if found is not None else self.local_day(facts.ts, waba.zone)
+        pmp = rule is _PMP or rule is _PMP26
+        model = facts.model
+        if pmp and model is _CBP:
             return None  # R-PMP-7, D-17: a CBP status after the switch adds no charge
-        charged.add(facts.key)
+        charged.add(key)
         match = self.markets.resolve(facts.recipient, day)
-        if pmp and facts.model is PricingModel.PMP:
-            fast = self._fast_pmp(facts, waba, day, month, match)
-            if fast is not None:
-                return fast
+        if pmp and model is _PMP_MODEL:
+            kind = facts.pricing_type
+            if kind is not _REGULAR:
+                return Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month, model,
+                              match.country, match.market, facts.category or facts.raw_category,
+                              kind, _FREE, waba.currency, ZERO, ZERO)
+            category = facts.category
+            if category is not None:
+                entry = self.book.in_force(waba.currency, match.market, category, day)
+                if entry is not None and entry.flat is not None:
+                    return Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month,
+                                  model, match.country, match.market, category, kind, _RATED,
+                                  waba.currency, entry.flat, entry.flat,
+                                  card_version=entry.version)
         base = _Base(facts, waba, day, month, match)
         if facts.model is PricingModel.CBP:
             return self._rate_cbp(base, rule)
         if pmp:
             return self._rate_pmp(base, rule)
         return base.unrated("a PMP status dated before 2025-07-01 (rule set by date, §1.3)")
-
-    def _fast_pmp(
-        self, facts: ChargeFacts, waba: Waba, day: date, month: str, match: MarketMatch
-    ) -> Charge | None:
-        """The common cases in a few lookups: a free item, or a regular one on a flat key."""
-        kind = facts.pricing_type
-        if kind is not PricingType.REGULAR:
-            return Charge(
-                facts.key,
-                waba.waba_id,
-                facts.phone_number_id,
-                facts.ts,
-                month,
-                facts.model,
-                match.country,
-                match.market,
-                facts.category or facts.raw_category,
-                kind,
-                ChargeStatus.FREE,
-                waba.currency,
-                ZERO,
-                ZERO,
-            )
-        category = facts.category
-        if category is None:
-            return None
-        entry = self.book.in_force(waba.currency, match.market, category, day)
-        if entry is None or entry.flat is None:
-            return None
-        return Charge(
-            facts.key,
-            waba.waba_id,
-            facts.phone_number_id,
-            facts.ts,
-            month,
-            facts.model,
-            match.country,
-            match.market,
-            category,
-            kind,
-            ChargeStatus.RATED,
-            waba.currency,
-            entry.flat,
-            entry.flat,
-            card_version=entry.version,
-        )
 
     def _rate_cbp(self, base: _Base, rule: RuleSet) -> Charge:
         category = base.facts.category
@@ -262,6 +244,8 @@ class Rater:
             return base.free(PricingType.FREE_CUSTOMER_SERVICE)  # R-CBP-8
         if _cbp_free_tier_eligible(category, base.day, rule):
             used_key = (base.waba.waba_id, base.month)
+            if used_key not in self._cbp_free_used and self.seed is not None:
+                self._cbp_free_used[used_key] = self.seed("cbp_free", used_key)
             if self._cbp_free_used[used_key] < self.cbp_free_tier_size:
                 self._cbp_free_used[used_key] += 1
                 return base.free(PricingType.FREE_TIER)  # R-CBP0-2, R-CBP-7, D-10
@@ -319,6 +303,8 @@ class Rater:
 
     def _count(self, base: _Base, group: str) -> int:
         key = self._tier_key(base, group)
+        if key not in self._tier_used and self.seed is not None:
+            self._tier_used[key] = self.seed("tier", key)
         self._tier_used[key] += 1
         return self._tier_used[key]
 
@@ -444,9 +430,59 @@ class _Base:
 
 
 def rate_batch(rater: Rater, items: Iterable[tuple[ChargeFacts, Waba]]) -> list[Charge]:
-    """Rate in charge-time order, ties by key (D-10, D-14): the result ignores arrival order."""
-    ordered = sorted(items, key=lambda item: (item[0].ts, item[1].waba_id, item[0].key))
-    return [charge for facts, waba in ordered if (charge := rater.rate(facts, waba)) is not None]
+    """Rate in charge-time order, ties by key (D-10, D-14): the result ignores arrival order.
+
+    Items that touch no counter (free PMP items, regular PMP items on flat keys) do not depend
+    on order and are rated in one tight loop first; the rest are sorted and rated one by one.
+    """
+    fast, rest = _rate_fast(rater, items)
+    ordered = sorted(rest, key=lambda item: (item[0].ts, item[1].waba_id, item[0].key))
+    fast.extend(charge for facts, waba in ordered if (charge := rater.rate(facts, waba)))
+    return fast
+
+
+def _rate_fast(
+    rater: Rater, items: Iterable[tuple[ChargeFacts, Waba]]
+) -> tuple[list[Charge], list[tuple[ChargeFacts, Waba]]]:
+    done: list[Charge] = []
+    rest: list[tuple[ChargeFacts, Waba]] = []
+    days, resolve, in_force = rater._days, rater.markets.resolve, rater.book.in_force  # noqa: SLF001
+    charged_of = rater._charged  # noqa: SLF001
+    for item in items:
+        facts, waba = item
+        if facts.model is not _PMP_MODEL:
+            rest.append(item)
+            continue
+        found = days.get((waba.zone, facts.ts // _QUARTER_HOUR))
+        day, month, rule = found if found is not None else rater.local_day(facts.ts, waba.zone)
+        if rule is not _PMP and rule is not _PMP26:
+            rest.append(item)
+            continue
+        charged = charged_of.get(waba.waba_id)
+        if charged is None:
+            charged = charged_of[waba.waba_id] = set()
+        key = facts.key
+        if key in charged:
+            continue
+        match = resolve(facts.recipient, day)
+        kind = facts.pricing_type
+        if kind is not _REGULAR:
+            charged.add(key)
+            done.append(Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month,
+                               _PMP_MODEL, match.country, match.market,
+                               facts.category or facts.raw_category, kind, _FREE, waba.currency,
+                               ZERO, ZERO))
+            continue
+        category = facts.category
+        entry = None if category is None else in_force(waba.currency, match.market, category, day)
+        if entry is None or entry.flat is None:
+            rest.append(item)
+            continue
+        charged.add(key)
+        done.append(Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month, _PMP_MODEL,
+                           match.country, match.market, category, kind, _RATED, waba.currency,
+                           entry.flat, entry.flat, 1, None, entry.version))
+    return done, rest
 
 
 def rate_statuses(rater: Rater, statuses: Iterable[StatusEvent], waba: Waba) -> list[Charge]:
