@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, NewType
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, NewType
 from zoneinfo import ZoneInfo
 
 from tollhouse.domain.errors import PlatformRuleViolation, Refused
@@ -72,23 +72,38 @@ REVIEW_FAILURE_CODES: Final = frozenset(
 DELETABLE_MSGTYPES: Final = frozenset({"mpnews", "mpvideo"})  # M19
 
 ERRMSG: Final[Mapping[int, str]] = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
     40003: "invalid openid",
     40007: "invalid media_id",
     40008: "invalid message type",
+    40013: "invalid appid",
     40032: "invalid openid list size",
     40059: "invalid msg id",
+    40125: "invalid appsecret",
     40130: "invalid openid list size, at least two openid",
     40132: "invalid username",
     40152: "invalid group id",
+    41001: "access_token missing",
+    42001: "access_token expired",
     44004: "empty content",
+    47001: "data format error",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit, must slower, retry next minute",
     45028: "has no masssend quota",
     45065: "clientmsgid exist",
     45066: "same clientmsgid retry too fast",
+    45056: "too many tags",
+    45057: "can't delete the tag that has too many fans",
+    45058: "can't modify sys tag",
+    45059: "fans has too many tags",
     45067: "clientmsgid size out of limit",
     45083: "the speed out of range",
     45084: "No speed message",
+    45157: "invalid tag name",
+    45158: "tag name too long",
+    45159: "invalid tag id",
     48001: "api unauthorized",
     48006: "forbid to clear quota because of reaching the limit",
     76021: "cgi_path not found",
@@ -754,9 +769,12 @@ class FilterReason(StrEnum):
     AT_CAP = "at_cap"
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A resolved recipient: status, receive flag and dense counter ordinal (if imported)."""
+class Candidate(NamedTuple):
+    """A resolved recipient: status, receive flag and dense counter ordinal (if imported).
+
+    A NamedTuple rather than a frozen dataclass: a 10,000-recipient send builds 10,000 of them
+    on the hot path, and tuples are built several times faster.
+    """
 
     openid: OpenId
     status: FollowerStatus

@@ -49,7 +49,7 @@ class MemoryQuotaCounter:
                 self._applied[bucket, key] = refused
             return list(refused)
 
-    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:  # noqa: ARG002, E501
+    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:  # noqa: ARG002
         with self._lock:
             used = self._used.get(bucket, Counter())
             return [used[ordinal] for ordinal in ordinals]
@@ -59,7 +59,7 @@ class MemoryQuotaCounter:
             used = self._used.get(bucket, Counter())
             return dict(sorted(Counter(n for n in used.values() if n > 0).items()))
 
-    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:  # noqa: ARG002, E501
+    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:  # noqa: ARG002
         check_seed(counts)
         with self._lock:
             used = self._used.setdefault(bucket, Counter())

@@ -138,14 +138,14 @@ class RedisQuotaCounter:
         )
         return unpack_ordinals(bytes(reply))
 
-    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:  # noqa: ARG002, E501
+    def used(self, bucket: Bucket, ordinals: Sequence[int], *, conn: Any = None) -> list[int]:  # noqa: ARG002
         blob = self._counts(bucket)
         return [blob[o] if 0 <= o < len(blob) else 0 for o in ordinals]
 
     def histogram(self, bucket: Bucket, *, conn: Any = None) -> dict[int, int]:  # noqa: ARG002
         return byte_histogram(self._counts(bucket))
 
-    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:  # noqa: ARG002, E501
+    def seed(self, bucket: Bucket, counts: Mapping[int, int], *, conn: Any = None) -> None:  # noqa: ARG002
         check_seed(counts)
         if not counts:
             return

@@ -68,6 +68,7 @@ wechat_followers = Table(
     Index("ux_wechat_followers_appid_ordinal", "appid", "ordinal", unique=True),
     Index("ix_wechat_followers_appid_seq", "appid", "seq"),
     Index("ix_wechat_followers_appid_wxname", "appid", "wxname"),
+    sqlite_with_rowid=False,  # 10,000-id lookups read the primary key only (§6 hot path)
 )
 
 wechat_tags = Table(

@@ -67,7 +67,8 @@ def upgrade() -> None:
     sa.Column('receive_off', sa.Boolean(), nullable=False),
     sa.Column('delivery_fault', sa.Boolean(), nullable=False),
     sa.Column('history', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('appid', 'openid', name=op.f('pk_wechat_followers'))
+    sa.PrimaryKeyConstraint('appid', 'openid', name=op.f('pk_wechat_followers')),
+    sqlite_with_rowid=False
     )
     op.create_index('ix_wechat_followers_appid_seq', 'wechat_followers', ['appid', 'seq'], unique=False)
     op.create_index('ix_wechat_followers_appid_wxname', 'wechat_followers', ['appid', 'wxname'], unique=False)
