@@ -93,6 +93,6 @@ def test_clock_advance_runs_due_work(cli: Any, runtime: Any) -> None:
                                                                Duration(1)))
     moved = cli("clock", "advance", "wecom:wwprov", "--days", "8")
     assert moved.exit_code == 0, moved.output
-    assert [r["kind"] for r in json.loads(moved.stdout)["ran"]] == ["licences.order_expired"]
+    assert "licences.order_expired" in [r["kind"] for r in json.loads(moved.stdout)["ran"]]
     listed = cli("licences", "orders", "wwprov")
     assert "wwcorpA" in listed.stdout

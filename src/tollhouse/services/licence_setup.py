@@ -63,7 +63,15 @@ def create_provider(runtime: Runtime, cmd: NewProvider) -> str:
         for admin in cmd.admins:
             uow.licences.set_admin(cmd.corpid, admin, can_purchase=True)
         uow.commit()
+    _plan_reminders(runtime, cmd.corpid)
     return tenant
+
+
+def _plan_reminders(runtime: Runtime, provider: str) -> None:
+    """Start the provider's daily run (reminders, status 4) as soon as it exists."""
+    from tollhouse.services.licence_codes import ensure_schedules  # noqa: PLC0415 - cycle
+
+    ensure_schedules(runtime, provider)
 
 
 def update_provider(runtime: Runtime, corpid: str, **values: Any) -> dict[str, Any]:
@@ -201,7 +209,9 @@ def install_app(runtime: Runtime, provider: str, corpid: str, suite_id: str, *,
             values["has_trial"] = not corp["is_test"]
         uow.licences.save_install(**values)
         uow.commit()
-        return dict(uow.licences.install(provider, corpid, suite_id))
+        row = dict(uow.licences.install(provider, corpid, suite_id))
+    _plan_reminders(runtime, provider)
+    return row
 
 
 def link_corps(runtime: Runtime, provider: str, up: str, down: str, *, link_type: int = 0,

@@ -261,6 +261,7 @@ activation_codes = Table(
     Column("expiring_reminder_for", UTCDateTime, nullable=True),
     Index("ix_activation_codes_owner", "provider_corpid", "owner_corpid", "type"),
     Index("ix_activation_codes_member", "provider_corpid", "bound_corpid", "userid"),
+    Index("ix_activation_codes_expiry", "provider_corpid", "expire_time"),
 )
 
 reseller_profiles = Table(

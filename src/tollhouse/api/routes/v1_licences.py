@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from tollhouse.api.routes.wecom_codes import SANDBOX_ACTIONS as CODE_ACTIONS
 from tollhouse.api.routes.wecom_licences import order_json
 from tollhouse.api.security import principal
 from tollhouse.domain.licences import (
@@ -301,6 +302,7 @@ def _remove_test(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 SANDBOX_ACTIONS: dict[str, Any] = {
+    **CODE_ACTIONS,  # open_app, run_daily (the code lifecycle's sandbox actions)
     "provider": _provider,
     "corp": _corp,
     "install": _install,
