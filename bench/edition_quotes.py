@@ -62,16 +62,24 @@ def in_process(count: int) -> list[tuple[str, float, float]]:
     inputs = [(rng.randint(1, 5_000), rng.randint(1, 5)) for _ in range(count)]
     baseline = rate(count, lambda i: cycle_price_fen(SIX_TIERS, inputs[i][0]) * inputs[i][1])
     new = OrderType.NEW_PURCHASE
-    reference = rate(count, lambda i: quote(SIX_TIERS, order_type=new, headcount=inputs[i][0],
-                                            cycles=inputs[i][1]))
+    reference = rate(
+        count,
+        lambda i: quote(SIX_TIERS, order_type=new, headcount=inputs[i][0], cycles=inputs[i][1]),
+    )
     cold = PriceBook(STRATEGY)
-    compiled = rate(count, lambda i: cold.quote_uncached(
-        "six-y", order_type=new, headcount=inputs[i][0], cycles=inputs[i][1]))
+    compiled = rate(
+        count,
+        lambda i: cold.quote_uncached(
+            "six-y", order_type=new, headcount=inputs[i][0], cycles=inputs[i][1]
+        ),
+    )
     warm = PriceBook(STRATEGY)
     for headcount, cycles in inputs:
         warm.quote("six-y", order_type=new, headcount=headcount, cycles=cycles)
-    memo = rate(count, lambda i: warm.quote("six-y", order_type=new, headcount=inputs[i][0],
-                                            cycles=inputs[i][1]))
+    memo = rate(
+        count,
+        lambda i: warm.quote("six-y", order_type=new, headcount=inputs[i][0], cycles=inputs[i][1]),
+    )
     table = PriceBook(STRATEGY)
     counts = list(range(1, 5_001, 100))  # 50 head-counts
     start = time.perf_counter()
@@ -82,8 +90,11 @@ def in_process(count: int) -> list[tuple[str, float, float]]:
         ("quote(), reference algorithm", reference, reference / baseline),
         ("PriceBook, compiled, no memo", compiled, compiled / baseline),
         ("PriceBook, memoised (repeat inputs)", memo, memo / baseline),
-        (f"preview 50 × 10 cold ({preview_s * 1000:.1f} ms), cells/s", 500 / preview_s,
-         (500 / preview_s) / baseline),
+        (
+            f"preview 50 × 10 cold ({preview_s * 1000:.1f} ms), cells/s",
+            500 / preview_s,
+            (500 / preview_s) / baseline,
+        ),
     ]
 
 
@@ -97,8 +108,11 @@ def over_http(count: int) -> list[tuple[str, float, float]]:
     from tollhouse.services import editions as svc  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                            admin_key="bench-admin", run_worker=False)
+        settings = Settings(
+            database_url=f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+            admin_key="bench-admin",
+            run_worker=False,
+        )
         runtime = build_runtime(settings, clock=ManualClock(datetime(2024, 5, 6, tzinfo=UTC)))
         svc.create_vendor(runtime, "wwbench")
         svc.add_suite(runtime, "wwbench", "suite1", "s")
@@ -108,15 +122,24 @@ def over_http(count: int) -> list[tuple[str, float, float]]:
         headers = {"Authorization": "Bearer bench-admin"}
         url = f"/v1/editions/apps/{app['app_id']}/quotes"
         rng = random.Random(7)
-        bodies = [{"order_type": 0, "edition_id": "six-y", "user_count": rng.randint(1, 5_000),
-                   "cycles": rng.randint(1, 5)} for _ in range(count)]
+        bodies = [
+            {
+                "order_type": 0,
+                "edition_id": "six-y",
+                "user_count": rng.randint(1, 5_000),
+                "cycles": rng.randint(1, 5),
+            }
+            for _ in range(count)
+        ]
         with TestClient(build_app(settings, runtime=runtime, worker=False)) as client:
             client.get("/v1/health")
             baseline = rate(count, lambda _: client.get("/v1/health"))
             quotes = rate(count, lambda i: client.post(url, json=bodies[i], headers=headers))
         runtime.extras["engine"].dispose()
-    return [("baseline: GET /v1/health", baseline, 1.0),
-            ("POST .../quotes (SQLite, TestClient)", quotes, quotes / baseline)]
+    return [
+        ("baseline: GET /v1/health", baseline, 1.0),
+        ("POST .../quotes (SQLite, TestClient)", quotes, quotes / baseline),
+    ]
 
 
 def main() -> None:

@@ -49,24 +49,44 @@ NOW = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)
 
 
 def populate(runtime: Any, provider: str, corpid: str, size: int) -> list[str]:
-    setup.create_provider(runtime, setup.NewProvider(
-        corpid=provider, provider_secret="s", sandbox=True, clock_now=NOW,  # noqa: S106 - bench
-        admins=["admin1"]))
+    setup.create_provider(
+        runtime,
+        setup.NewProvider(
+            corpid=provider,
+            provider_secret="s",
+            sandbox=True,
+            clock_now=NOW,
+            admins=["admin1"],
+        ),
+    )
     setup.save_corp(runtime, provider, corpid)
     setup.install_app(runtime, provider, corpid, SUITE, at=NOW - timedelta(days=400))
     userids = [f"user{i:06d}" for i in range(size)]
     members = [{"userid": u, "visible": i % 4 != 1} for i, u in enumerate(userids)]
-    rows = [{"active_code": f"LC{provider}{i:07d}", "provider_corpid": provider,
-             "order_id": "bench", "owner_corpid": corpid, "type": 1, "duration_days": 372,
-             "create_time": NOW - timedelta(days=10), "userid": u, "bound_corpid": corpid,
-             "active_time": NOW - timedelta(days=10), "expire_time": NOW + timedelta(days=362),
-             "awaiting_transfer": False, "invalidated": False}
-            for i, u in enumerate(userids) if i % 2 == 0]
+    rows = [
+        {
+            "active_code": f"LC{provider}{i:07d}",
+            "provider_corpid": provider,
+            "order_id": "bench",
+            "owner_corpid": corpid,
+            "type": 1,
+            "duration_days": 372,
+            "create_time": NOW - timedelta(days=10),
+            "userid": u,
+            "bound_corpid": corpid,
+            "active_time": NOW - timedelta(days=10),
+            "expire_time": NOW + timedelta(days=362),
+            "awaiting_transfer": False,
+            "invalidated": False,
+        }
+        for i, u in enumerate(userids)
+        if i % 2 == 0
+    ]
     with runtime.uow() as uow:
         for start in range(0, size, 5000):
-            uow.licences.upsert_members(provider, corpid, members[start:start + 5000])
+            uow.licences.upsert_members(provider, corpid, members[start : start + 5000])
         for start in range(0, len(rows), 5000):
-            uow.licences.add_codes(rows[start:start + 5000])
+            uow.licences.add_codes(rows[start : start + 5000])
         uow.commit()
     return userids
 
@@ -78,8 +98,9 @@ def rate(fn: Callable[[str], Any], userids: list[str]) -> float:
     return len(userids) / (time.perf_counter() - started)
 
 
-def in_process(runtime: Any, provider: str, corpid: str, userids: list[str],
-               samples: int) -> dict[str, float]:
+def in_process(
+    runtime: Any, provider: str, corpid: str, userids: list[str], samples: int
+) -> dict[str, float]:
     codes.warm_check_cache(runtime, provider, corpid)
     cache = codes.check_cache(runtime)
     today = local_date(NOW, SHANGHAI)
@@ -91,8 +112,9 @@ def in_process(runtime: Any, provider: str, corpid: str, userids: list[str],
     table = {u: i for i, u in enumerate(userids)}
 
     def check(userid: str) -> Any:
-        return codes.check(runtime, codes.CheckRequest(provider, corpid, SUITE, userid,
-                                                       ApiClass.BASIC))
+        return codes.check(
+            runtime, codes.CheckRequest(provider, corpid, SUITE, userid, ApiClass.BASIC)
+        )
 
     check(picks[0])
     out = {"dict": rate(table.__getitem__, picks), "check": rate(check, picks)}
@@ -115,15 +137,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def over_http(runtime: Any, provider: str, corpid: str, userids: list[str],
-              requests: int) -> dict[str, float]:
+def over_http(
+    runtime: Any, provider: str, corpid: str, userids: list[str], requests: int
+) -> dict[str, float]:
     import httpx  # noqa: PLC0415
     import uvicorn  # noqa: PLC0415
 
     app = build_app(runtime.settings, runtime=runtime, worker=False)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -133,6 +157,7 @@ def over_http(runtime: Any, provider: str, corpid: str, userids: list[str],
     headers = {"Authorization": f"Bearer {ADMIN}"}
     results: dict[str, float] = {}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+
         def timed(call: Callable[[], Any]) -> list[float]:
             took = []
             for _ in range(requests):
@@ -146,8 +171,11 @@ def over_http(runtime: Any, provider: str, corpid: str, userids: list[str],
             client.get("/v1/health")
         health = timed(lambda: client.get("/v1/health"))
         body = {"provider": provider, "corpid": corpid, "suite_id": SUITE, "api_class": "basic"}
-        checks = timed(lambda: client.post("/v1/wecom/licences/check",
-                                           json={**body, "userid": rng.choice(userids)}))
+        checks = timed(
+            lambda: client.post(
+                "/v1/wecom/licences/check", json={**body, "userid": rng.choice(userids)}
+            )
+        )
     server.should_exit = True
     thread.join(timeout=5)
     for name, took in (("health", health), ("check", checks)):
@@ -158,17 +186,27 @@ def over_http(runtime: Any, provider: str, corpid: str, userids: list[str],
 
 def batch(runtime: Any) -> dict[str, float]:
     provider, corpid = "wwbatch", "wwbatchcorp"
-    setup.create_provider(runtime, setup.NewProvider(
-        corpid=provider, provider_secret="s", sandbox=True, clock_now=NOW,  # noqa: S106 - bench
-        admins=["admin1"]))
+    setup.create_provider(
+        runtime,
+        setup.NewProvider(
+            corpid=provider,
+            provider_secret="s",
+            sandbox=True,
+            clock_now=NOW,
+            admins=["admin1"],
+        ),
+    )
     setup.save_corp(runtime, provider, corpid, members=[{"userid": f"b{i}"} for i in range(1000)])
     setup.install_app(runtime, provider, corpid, SUITE, at=NOW - timedelta(days=400))
-    order = orders.create_new_order(runtime, provider, orders.NewOrder(
-        corpid, "admin1", 1000, 0, Duration(12, 0)))
+    order = orders.create_new_order(
+        runtime, provider, orders.NewOrder(corpid, "admin1", 1000, 0, Duration(12, 0))
+    )
     orders.pay_order(runtime, provider, order.order_id)
     with runtime.uow(readonly=True) as uow:
-        found = [r["active_code"] for r in uow.licences.order_codes(order.order_id, after=None,
-                                                                      limit=1000)]
+        found = [
+            r["active_code"]
+            for r in uow.licences.order_codes(order.order_id, after=None, limit=1000)
+        ]
     items = [(code, f"b{i}") for i, code in enumerate(found)]
     started = time.perf_counter()
     with runtime.uow(readonly=True) as uow:
@@ -200,21 +238,31 @@ def main() -> None:
         provider, corpid = f"wwbench{size}", f"wwcorp{size}"
         userids = populate(runtime, provider, corpid, size)
         got = in_process(runtime, provider, corpid, userids, args.samples)
-        print(f"| in-process checks/s (warm; {got['allowed_share']:.0%} allowed) | {size:,} | "
-              f"dict lookup {got['dict']:,.0f}/s | {got['check']:,.0f}/s | "
-              f"{got['dict'] / got['check']:.1f}× slower |")
-        print(f"| in-process checks/s, cache miss (1 read tx) | {size:,} | – | "
-              f"{got['miss']:,.0f}/s | {got['check'] / got['miss']:.0f}× the warm check |")
-        print(f"| first blocked check of the day (writes unlicensed_notify) | {size:,} | – | "
-              f"{got['first_blocked']:,.0f}/s | – |")
+        print(
+            f"| in-process checks/s (warm; {got['allowed_share']:.0%} allowed) | {size:,} | "
+            f"dict lookup {got['dict']:,.0f}/s | {got['check']:,.0f}/s | "
+            f"{got['dict'] / got['check']:.1f}× slower |"
+        )
+        print(
+            f"| in-process checks/s, cache miss (1 read tx) | {size:,} | – | "
+            f"{got['miss']:,.0f}/s | {got['check'] / got['miss']:.0f}× the warm check |"
+        )
+        print(
+            f"| first blocked check of the day (writes unlicensed_notify) | {size:,} | – | "
+            f"{got['first_blocked']:,.0f}/s | – |"
+        )
         web = over_http(runtime, provider, corpid, userids, args.http_requests)
-        print(f"| HTTP check p50 / p99 (ms) | {size:,} | health {web['health_p50']:.2f} / "
-              f"{web['health_p99']:.2f} | {web['check_p50']:.2f} / {web['check_p99']:.2f} | "
-              f"{web['check_p99'] / web['health_p99']:.1f}× at p99 |")
+        print(
+            f"| HTTP check p50 / p99 (ms) | {size:,} | health {web['health_p50']:.2f} / "
+            f"{web['health_p99']:.2f} | {web['check_p50']:.2f} / {web['check_p99']:.2f} | "
+            f"{web['check_p99'] / web['health_p99']:.1f}× at p99 |"
+        )
     done = batch(runtime)
-    print(f"| batch_active_account, 1,000 items (ms) | 1,000 | read the same rows "
-          f"{done['read_ms']:.1f} | {done['batch_ms']:.1f} | "
-          f"{done['batch_ms'] / done['read_ms']:.1f}× |")
+    print(
+        f"| batch_active_account, 1,000 items (ms) | 1,000 | read the same rows "
+        f"{done['read_ms']:.1f} | {done['batch_ms']:.1f} | "
+        f"{done['batch_ms'] / done['read_ms']:.1f}× |"
+    )
 
 
 if __name__ == "__main__":

@@ -79,9 +79,16 @@ def prepare(db: Path, corps: int) -> None:
 
     engine = make_engine(f"sqlite:///{db}")
     runtime = build_runtime(Settings(database_url=f"sqlite:///{db}"), engine=engine)
-    setup.create_provider(runtime, setup.NewProvider(
-        corpid="wwbench", provider_secret="s", sandbox=True,
-        clock_now=datetime(2024, 5, 6, 2, tzinfo=UTC), admins=["admin1"]))
+    setup.create_provider(
+        runtime,
+        setup.NewProvider(
+            corpid="wwbench",
+            provider_secret="s",
+            sandbox=True,
+            clock_now=datetime(2024, 5, 6, 2, tzinfo=UTC),
+            admins=["admin1"],
+        ),
+    )
     for i in range(corps):
         setup.save_corp(runtime, "wwbench", f"corp{i}", members=[{"userid": "u1"}])
         setup.install_app(runtime, "wwbench", f"corp{i}", "suite")
@@ -118,31 +125,51 @@ def over_http(orders: int) -> list[tuple[str, float, str]]:
         prepare(db, orders)
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        server = subprocess.Popen([sys.executable, "-c", SERVER, f"sqlite:///{db}", str(port)],
-                                  env=env)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, f"sqlite:///{db}", str(port)], env=env
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=10) as client:
                 _wait(client)
-                token = client.post("/cgi-bin/service/get_provider_token", json={
-                    "corpid": "wwbench", "provider_secret": "s"}).json()["provider_access_token"]
-                trivial = _timed(client, orders, lambda i: client.post(
-                    "/bench/trivial", json={"corpid": f"corp{i}", "n": i}))
-                created = _timed(client, orders, lambda i: client.post(
-                    "/cgi-bin/license/create_new_order",
-                    params={"provider_access_token": token},
-                    json={"corpid": f"corp{i}", "buyer_userid": "admin1",
-                          "account_count": {"base_count": 8, "external_contact_count": 2},
-                          "account_duration": {"months": 12}}))
+                token = client.post(
+                    "/cgi-bin/service/get_provider_token",
+                    json={"corpid": "wwbench", "provider_secret": "s"},
+                ).json()["provider_access_token"]
+                trivial = _timed(
+                    client,
+                    orders,
+                    lambda i: client.post("/bench/trivial", json={"corpid": f"corp{i}", "n": i}),
+                )
+                created = _timed(
+                    client,
+                    orders,
+                    lambda i: client.post(
+                        "/cgi-bin/license/create_new_order",
+                        params={"provider_access_token": token},
+                        json={
+                            "corpid": f"corp{i}",
+                            "buyer_userid": "admin1",
+                            "account_count": {"base_count": 8, "external_contact_count": 2},
+                            "account_duration": {"months": 12},
+                        },
+                    ),
+                )
         finally:
             server.terminate()
             server.wait(timeout=10)
     ratio = trivial[0] / created[0]
     return [
-        ("create_new_order via HTTP, SQLite (orders/s)", created[0],
-         f"{ratio:.2f}x slower than trivial; p50 {created[1]:.2f} ms, p99 {created[2]:.2f} ms"),
-        ("trivial endpoint writing one row (baseline, req/s)", trivial[0],
-         f"p50 {trivial[1]:.2f} ms, p99 {trivial[2]:.2f} ms"),
+        (
+            "create_new_order via HTTP, SQLite (orders/s)",
+            created[0],
+            f"{ratio:.2f}x slower than trivial; p50 {created[1]:.2f} ms, p99 {created[2]:.2f} ms",
+        ),
+        (
+            "trivial endpoint writing one row (baseline, req/s)",
+            trivial[0],
+            f"p50 {trivial[1]:.2f} ms, p99 {trivial[2]:.2f} ms",
+        ),
     ]
 
 

@@ -193,23 +193,37 @@ def http_mass_send(workdir: Path, calls: int = SENDS) -> dict[str, float]:
 
     settings = Settings(database_url=f"sqlite:///{workdir}/http.db", run_worker=False)
     runtime = build_runtime(settings, sender=RecordingCallbackSender())
-    account = svc.create_account(runtime, svc.NewAccount(
-        type="service", now=datetime(2026, 9, 10, 2, tzinfo=UTC)))
+    account = svc.create_account(
+        runtime, svc.NewAccount(type="service", now=datetime(2026, 9, 10, 2, tzinfo=UTC))
+    )
     appid = account["appid"]
     followers: list[str] = []
     while len(followers) < FOLLOWERS:
         followers += svc.add_followers(runtime, appid, generate=10_000)["openids"]
-    token = svc.issue_token(runtime, grant_type="client_credential", appid=appid,
-                            secret=account["secret"])["access_token"]
+    token = svc.issue_token(
+        runtime, grant_type="client_credential", appid=appid, secret=account["secret"]
+    )["access_token"]
     rnd = random.Random(7)
-    bodies = [json.dumps({"touser": rnd.sample(followers, PER_SEND), "msgtype": "text",
-                          "text": {"content": f"bench {n}"}}) for n in range(calls + 3)]
+    bodies = [
+        json.dumps(
+            {
+                "touser": rnd.sample(followers, PER_SEND),
+                "msgtype": "text",
+                "text": {"content": f"bench {n}"},
+            }
+        )
+        for n in range(calls + 3)
+    ]
     timings, cpu = [], []
     with TestClient(build_app(settings, runtime=runtime, worker=False)) as client:
         for n, body in enumerate(bodies):
             start, start_cpu = time.perf_counter(), time.process_time()
-            answer = client.post("/cgi-bin/message/mass/send", params={"access_token": token},
-                                 content=body, headers={"Content-Type": "application/json"})
+            answer = client.post(
+                "/cgi-bin/message/mass/send",
+                params={"access_token": token},
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
             elapsed, used = time.perf_counter() - start, time.process_time() - start_cpu
             if answer.json().get("errcode") != 0:
                 raise SystemExit(f"mass/send failed: {answer.json()}")
@@ -218,9 +232,13 @@ def http_mass_send(workdir: Path, calls: int = SENDS) -> dict[str, float]:
                 cpu.append(used * 1000)
     timings.sort()
     # CPU time of the process (all threads) is less sensitive to a busy machine than wall time
-    return {"calls": len(timings), "median_ms": statistics.median(timings),
-            "p95_ms": timings[int(len(timings) * 0.95) - 1], "min_ms": timings[0],
-            "cpu_median_ms": statistics.median(cpu)}
+    return {
+        "calls": len(timings),
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[int(len(timings) * 0.95) - 1],
+        "min_ms": timings[0],
+        "cpu_median_ms": statistics.median(cpu),
+    }
 
 
 def main() -> None:
@@ -256,10 +274,12 @@ def main() -> None:
 
 
 def print_http(result: dict[str, float]) -> None:
-    print(f"\nHTTP POST /cgi-bin/message/mass/send, 10,000 OpenIDs, SQLite, {FOLLOWERS:,} "
-          f"followers, {result['calls']:.0f} calls: median {result['median_ms']:.1f} ms, "
-          f"p95 {result['p95_ms']:.1f} ms, min {result['min_ms']:.1f} ms, CPU median "
-          f"{result['cpu_median_ms']:.1f} ms (goal: median ≤ 60 ms)")
+    print(
+        f"\nHTTP POST /cgi-bin/message/mass/send, 10,000 OpenIDs, SQLite, {FOLLOWERS:,} "
+        f"followers, {result['calls']:.0f} calls: median {result['median_ms']:.1f} ms, "
+        f"p95 {result['p95_ms']:.1f} ms, min {result['min_ms']:.1f} ms, CPU median "
+        f"{result['cpu_median_ms']:.1f} ms (goal: median ≤ 60 ms)"
+    )
 
 
 def print_table(results: dict[str, dict[str, object]], *, redis: bool) -> None:

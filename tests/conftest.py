@@ -4,6 +4,7 @@ a manual clock and a recording callback sender, and an HTTP client through the A
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -54,10 +55,27 @@ def postgres_template() -> str | None:
     return _postgres_template()
 
 
-def _engine(kind: str, tmp_path: Path, template: str | None) -> Iterator[Engine]:
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per session; each test starts from a copy (a file copy is
+    ~1 ms, running the migrations ~300 ms)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    if path.with_name(path.name + "-wal").exists():
+        pytest.fail("the SQLite template still has a WAL file; its copy would miss data")
+    return path
+
+
+def _engine(kind: str, tmp_path: Path, template: str | Path | None) -> Iterator[Engine]:
     if kind == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        upgrade(engine)
+        target = tmp_path / "test.sqlite3"
+        if isinstance(template, Path):
+            shutil.copyfile(template, target)
+        engine = make_engine(f"sqlite:///{target}")
+        if not isinstance(template, Path):
+            upgrade(engine)
         yield engine
         engine.dispose()
         return
@@ -79,13 +97,14 @@ def _engine(kind: str, tmp_path: Path, template: str | None) -> Iterator[Engine]
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path,
-           postgres_template: str | None) -> Iterator[Engine]:
-    yield from _engine(request.param, tmp_path, postgres_template)
+           postgres_template: str | None, sqlite_template: Path) -> Iterator[Engine]:
+    template = sqlite_template if request.param == "sqlite" else postgres_template
+    yield from _engine(request.param, tmp_path, template)
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    yield from _engine("sqlite", tmp_path, None)
+def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    yield from _engine("sqlite", tmp_path, sqlite_template)
 
 
 @pytest.fixture

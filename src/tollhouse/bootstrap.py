@@ -35,9 +35,14 @@ from tollhouse.services.runtime import Runtime
 log = logging.getLogger("tollhouse")
 
 
-def build_runtime(settings: Settings | None = None, *, engine: Engine | None = None,
-                  clock: Clock | None = None, sender: CallbackSender | None = None,
-                  migrate: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    sender: CallbackSender | None = None,
+    migrate: bool = True,
+) -> Runtime:
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     if migrate:
@@ -100,8 +105,9 @@ class Worker:
             self._thread.join(timeout=5)
 
 
-def build_app(settings: Settings | None = None, *, runtime: Runtime | None = None,
-              worker: bool | None = None) -> FastAPI:
+def build_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, worker: bool | None = None
+) -> FastAPI:
     from tollhouse.api.app import create_app  # noqa: PLC0415
     from tollhouse.dashboard import app as pages  # noqa: PLC0415
     from tollhouse.dashboard import editions as edition_pages  # noqa: PLC0415
@@ -111,10 +117,14 @@ def build_app(settings: Settings | None = None, *, runtime: Runtime | None = Non
 
     settings = settings or Settings()
     runtime = runtime or build_runtime(settings)
-    app = create_app(runtime, extra_routers=[
-        module.router(runtime)
-        for module in (code_pages, edition_pages, wechat_pages, whatsapp_pages)
-    ] + [pages.create_router(runtime)])
+    app = create_app(
+        runtime,
+        extra_routers=[
+            module.router(runtime)
+            for module in (code_pages, edition_pages, wechat_pages, whatsapp_pages)
+        ]
+        + [pages.create_router(runtime)],
+    )
     run_worker = settings.run_worker if worker is None else worker
     background = Worker(runtime, settings.worker_interval_s)
 

@@ -12,23 +12,32 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tollhouse.domain.errors import TollhouseError
 from tollhouse.services import editions, licence_codes, massend, whatsapp
 from tollhouse.services import licence_setup as setup
-from tollhouse.domain.errors import TollhouseError
 from tollhouse.services.auth import authenticate, create_key
 from tollhouse.services.runtime import Runtime
 
 PROVIDER = "wwdemoprov"
-SECRET = "demo-provider-secret"
-CORPS = (("wwdemo-acme", "Acme Trading", False, 40), ("wwdemo-blue", "Blue Ocean Foods", False, 12),
-         ("wwdemo-test", "Demo Test Corp", True, 5))
+SECRET = "demo-provider-secret"  # noqa: S105 - a printed demo credential, sandbox only
+CORPS = (
+    ("wwdemo-acme", "Acme Trading", False, 40),
+    ("wwdemo-blue", "Blue Ocean Foods", False, 12),
+    ("wwdemo-test", "Demo Test Corp", True, 5),
+)
 RESALE = {
-    "tiers": {"basic": [
-        {"from": 1, "to": 5, "unit_price": 900}, {"from": 6, "to": 200, "unit_price": 700},
-        {"from": 201, "to": 1000, "unit_price": 500}, {"from": 1001, "to": None,
-                                                        "unit_price": "custom"}],
-        "interop": [{"from": 1, "to": 100, "unit_price": 8000},
-                    {"from": 101, "to": None, "unit_price": 6500}]},
+    "tiers": {
+        "basic": [
+            {"from": 1, "to": 5, "unit_price": 900},
+            {"from": 6, "to": 200, "unit_price": 700},
+            {"from": 201, "to": 1000, "unit_price": 500},
+            {"from": 1001, "to": None, "unit_price": "custom"},
+        ],
+        "interop": [
+            {"from": 1, "to": 100, "unit_price": 8000},
+            {"from": 101, "to": None, "unit_price": 6500},
+        ],
+    },
     "first_purchase_min_months": 12,
     "addon_tier_start": "first_tier",
 }
@@ -52,15 +61,30 @@ def _wecom(runtime: Runtime) -> dict[str, Any]:
         exists = uow.licences.provider(PROVIDER) is not None
     if not exists:
         now = runtime.system_clock.now().replace(microsecond=0)
-        setup.create_provider(runtime, setup.NewProvider(
-            corpid=PROVIDER, provider_secret=SECRET, name="Demo ISV", sandbox=True, clock_now=now,
-            admins=["admin1"], balance_fen=1_000_000))
+        setup.create_provider(
+            runtime,
+            setup.NewProvider(
+                corpid=PROVIDER,
+                provider_secret=SECRET,
+                name="Demo ISV",
+                sandbox=True,
+                clock_now=now,
+                admins=["admin1"],
+                balance_fen=1_000_000,
+            ),
+        )
         for corpid, name, is_test, size in CORPS:
-            members = [{"userid": f"user{i:03d}", "name": f"{name} member {i}"}
-                       for i in range(1, size + 1)]
+            members = [
+                {"userid": f"user{i:03d}", "name": f"{name} member {i}"} for i in range(1, size + 1)
+            ]
             setup.save_corp(runtime, PROVIDER, corpid, name=name, is_test=is_test, members=members)
-            setup.install_app(runtime, PROVIDER, corpid, "demo-suite",
-                              at=now - timedelta(days=100 if not is_test else 1))
+            setup.install_app(
+                runtime,
+                PROVIDER,
+                corpid,
+                "demo-suite",
+                at=now - timedelta(days=100 if not is_test else 1),
+            )
         with runtime.uow() as uow:
             uow.licences.save_profile(PROVIDER, "demo-resale", RESALE, at=now)
             uow.commit()
@@ -79,8 +103,9 @@ def _operator_key(runtime: Runtime) -> str:
             return stored
     _, raw = create_key(runtime, name="demo operator")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"operator_key": raw,
-                                "created_at": datetime.now(tz=UTC).isoformat()}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"operator_key": raw, "created_at": datetime.now(tz=UTC).isoformat()}),
+        encoding="utf-8",
+    )
     path.chmod(0o600)
     return raw

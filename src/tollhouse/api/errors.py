@@ -25,7 +25,11 @@ from tollhouse.domain.errors import (
 )
 
 HTTP_STATUS: Final[dict[type[TollhouseError], int]] = {
-    NotFound: 404, InvalidRequest: 422, Refused: 409, Conflict: 409, Unauthorized: 401,
+    NotFound: 404,
+    InvalidRequest: 422,
+    Refused: 409,
+    Conflict: 409,
+    Unauthorized: 401,
 }
 KIND_STATUS: Final = {"invalid": 422, "conflict": 409, "not_found": 404, "unauthorized": 401}
 
@@ -77,15 +81,34 @@ def install(app: FastAPI) -> None:
         text = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         if is_platform_path(request.url.path):
             return JSONResponse({"errcode": 40058, "errmsg": f"invalid parameter: {text}"})
-        return JSONResponse({"error": {"code": "request.invalid",
-                                       "message": f"the request body is invalid: {text}",
-                                       "details": {"problems": problems}}}, status_code=422)
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "request.invalid",
+                    "message": f"the request body is invalid: {text}",
+                    "details": {"problems": problems},
+                }
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> JSONResponse:
         if is_platform_path(request.url.path):
-            return JSONResponse({"errcode": 40058 if error.status_code != 404 else 404,  # noqa: PLR2004
-                                 "errmsg": str(error.detail)})
-        return JSONResponse({"error": {"code": f"http.{error.status_code}",
-                                       "message": str(error.detail), "details": {}}},
-                            status_code=error.status_code, headers=error.headers)
+            return JSONResponse(
+                {
+                    "errcode": 40058 if error.status_code != 404 else 404,  # noqa: PLR2004
+                    "errmsg": str(error.detail),
+                }
+            )
+        return JSONResponse(
+            {
+                "error": {
+                    "code": f"http.{error.status_code}",
+                    "message": str(error.detail),
+                    "details": {},
+                }
+            },
+            status_code=error.status_code,
+            headers=error.headers,
+        )

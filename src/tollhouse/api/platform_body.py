@@ -15,9 +15,12 @@ def missing(name: str, namespace: str = "wecom") -> PlatformRuleViolation:
     return PlatformRuleViolation(40063, f"parameter {name} is required", namespace=namespace)
 
 
-def invalid(name: str, value: Any, expected: str, namespace: str = "wecom") -> PlatformRuleViolation:
-    return PlatformRuleViolation(40058, f"parameter {name}={value!r} is invalid: expected "
-                                 f"{expected}", namespace=namespace)
+def invalid(
+    name: str, value: Any, expected: str, namespace: str = "wecom"
+) -> PlatformRuleViolation:
+    return PlatformRuleViolation(
+        40058, f"parameter {name}={value!r} is invalid: expected {expected}", namespace=namespace
+    )
 
 
 async def json_body(request: Request, namespace: str = "wecom") -> dict[str, Any]:
@@ -27,8 +30,9 @@ async def json_body(request: Request, namespace: str = "wecom") -> dict[str, Any
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PlatformRuleViolation(40058, f"request body is not valid JSON: {exc}",
-                                    namespace=namespace) from exc
+        raise PlatformRuleViolation(
+            40058, f"request body is not valid JSON: {exc}", namespace=namespace
+        ) from exc
     if not isinstance(body, dict):
         raise invalid("body", type(body).__name__, "a JSON object", namespace)
     return body
@@ -45,8 +49,9 @@ def text(body: dict[str, Any], name: str, *, required: bool = True) -> str | Non
     return value
 
 
-def integer(body: dict[str, Any], name: str, *, required: bool = True,
-            default: int | None = None) -> int | None:
+def integer(
+    body: dict[str, Any], name: str, *, required: bool = True, default: int | None = None
+) -> int | None:
     value = body.get(name)
     if value is None:
         if required:

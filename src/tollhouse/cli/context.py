@@ -34,8 +34,11 @@ def runtime() -> Runtime:
         try:
             _state["runtime"] = build_runtime()
         except OperationalError as exc:
-            err.print(f"error[environment]: cannot open the database: {exc.orig}", markup=False,
-                      style="red")
+            err.print(
+                f"error[environment]: cannot open the database: {exc.orig}",
+                markup=False,
+                style="red",
+            )
             raise typer.Exit(3) from exc
     rt: Runtime = _state["runtime"]
     return rt
@@ -64,8 +67,12 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
         except TollhouseError as error:
             if _state["debug"]:
                 raise
-            err.print(f"error[{code_of(error)}]: {error.message}", markup=False, highlight=False,
-                      style="red")
+            err.print(
+                f"error[{code_of(error)}]: {error.message}",
+                markup=False,
+                highlight=False,
+                style="red",
+            )
             raise typer.Exit(1) from error
 
     return wrapper
@@ -80,7 +87,13 @@ def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on stderr (stdout stays clean for --json)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # noqa: PLC0415
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=False) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)

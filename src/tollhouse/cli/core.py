@@ -12,7 +12,9 @@ from tollhouse.cli.context import emit_json, err, handled, out, runtime
 def register(app: typer.Typer) -> None:  # noqa: C901 - one command table
     @app.command()
     def serve(
-        host: str = typer.Option(None, help="Address to bind (default TOLLHOUSE_HOST or 127.0.0.1)."),
+        host: str = typer.Option(
+            None, help="Address to bind (default TOLLHOUSE_HOST or 127.0.0.1)."
+        ),
         port: int = typer.Option(None, help="Port (default TOLLHOUSE_PORT or 8000)."),
         demo: bool = typer.Option(False, help="Create the demo tenants first if missing."),
     ) -> None:
@@ -33,8 +35,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one command table
             out.print(f"Dashboard: http://{settings.host}:{settings.port}/dashboard/")
             out.print(f"Demo operator key: [bold]{info['operator_key']}[/bold]")
             out.print(f"Demo WeCom provider: corpid {info['provider']} secret {info['secret']}")
-        uvicorn.run(build_app(settings, runtime=rt), host=settings.host, port=settings.port,
-                    log_level="info")
+        uvicorn.run(
+            build_app(settings, runtime=rt),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+        )
 
     @app.command()
     def migrate() -> None:
@@ -70,8 +76,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one command table
         """List keys (never their secret). Example: tollhouse keys list"""
         with runtime().uow(readonly=True) as uow:
             rows = uow.api_keys.list()
-        emit_json([{k: r[k] for k in ("id", "name", "tenant_id", "created_at", "revoked_at")}
-                   for r in rows])
+        emit_json(
+            [
+                {k: r[k] for k in ("id", "name", "tenant_id", "created_at", "revoked_at")}
+                for r in rows
+            ]
+        )
 
     @keys.command("revoke")
     def keys_revoke(key_id: str) -> None:
@@ -117,12 +127,24 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one command table
         emit_json({"tenant": tenant, "now": moved.now.isoformat(), "ran": moved.ran})
 
     @app.command("events")
-    def events_feed(tenant: str = typer.Option(None), kind: str = typer.Option(None),
-                    limit: int = typer.Option(50)) -> None:
+    def events_feed(
+        tenant: str = typer.Option(None),
+        kind: str = typer.Option(None),
+        limit: int = typer.Option(50),
+    ) -> None:
         """Print the event feed. Example: tollhouse events --tenant wecom:wwdemo"""
         with runtime().uow(readonly=True) as uow:
-            rows = uow.events.feed(tenant_ids=[tenant] if tenant else None, kind=kind,
-                                   limit=limit)
-        emit_json([{"id": e.id, "tenant": e.tenant_id, "kind": e.kind,
-                    "at": e.occurred_at.isoformat(), "delivery": e.delivery_status,
-                    "attempts": e.attempts} for e in rows])
+            rows = uow.events.feed(tenant_ids=[tenant] if tenant else None, kind=kind, limit=limit)
+        emit_json(
+            [
+                {
+                    "id": e.id,
+                    "tenant": e.tenant_id,
+                    "kind": e.kind,
+                    "at": e.occurred_at.isoformat(),
+                    "delivery": e.delivery_status,
+                    "attempts": e.attempts,
+                }
+                for e in rows
+            ]
+        )

@@ -14,8 +14,9 @@ from tollhouse.cli.context import emit_json, err, handled, out, runtime
 from tollhouse.domain.editions import parse_strategy
 from tollhouse.services import editions as svc
 
-app = typer.Typer(help="Paid app editions: pricing strategies and price tables.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Paid app editions: pricing strategies and price tables.", no_args_is_help=True
+)
 
 
 def fen(value: int) -> str:
@@ -42,10 +43,14 @@ def print_tables(body: Any, headcounts: list[int], cycles: int, *, edition: str 
     for item in strategy.editions:
         if edition and item.edition_id != edition:
             continue
-        rows = svc.price_table(strategy, item.edition_id, headcounts=headcounts,
-                               cycles=list(range(1, cycles + 1)))
-        table = Table("people", *[f"{n} × {item.cycle.value}" for n in range(1, cycles + 1)],
-                      title=f"{item.edition_name} ({item.edition_id})")
+        rows = svc.price_table(
+            strategy, item.edition_id, headcounts=headcounts, cycles=list(range(1, cycles + 1))
+        )
+        table = Table(
+            "people",
+            *[f"{n} × {item.cycle.value}" for n in range(1, cycles + 1)],
+            title=f"{item.edition_name} ({item.edition_id})",
+        )
         for count, row in zip(headcounts, rows, strict=True):
             table.add_row(str(count), *[fen(c) if isinstance(c, int) else c for c in row])
         out.print(table)
@@ -57,17 +62,13 @@ def _counts(raw: str) -> list[int]:
 
 @app.command("import")
 @handled
-def import_strategy(  # noqa: PLR0917 - Typer arguments
+def import_strategy(
     app_id: str = typer.Argument(..., help="The app (suite.corpid) whose strategy this is."),
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .json or .toml file."),
-    dry_run: bool = typer.Option(
-        False,  # noqa: FBT003 - typer's default value
-        "--dry-run", help="Validate and print; save nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and print; save nothing."),
     headcounts: str = typer.Option("1,5,10,50,100,200,500", help="Rows of the price table."),
     cycles: int = typer.Option(3, min=1, max=12, help="Columns: 1..N cycles."),
-    as_json: bool = typer.Option(
-        False,  # noqa: FBT003 - typer's default value
-        "--json", help="Print the saved strategy as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print the saved strategy as JSON."),
 ) -> None:
     """Validate and save a strategy as the app's next version, then print its price table.
 

@@ -32,9 +32,19 @@ def provider_create(
     aes_key: str = typer.Option(None, help="EncodingAESKey (43 characters)."),
 ) -> None:
     """Create a provider. Example: tollhouse providers create wwprov --secret s3cret --admin admin1"""
-    tenant = setup.create_provider(runtime(), setup.NewProvider(
-        corpid=corpid, provider_secret=secret, name=name, sandbox=not production, admins=admin,
-        callback_url=callback_url, callback_token=callback_token, encoding_aes_key=aes_key))
+    tenant = setup.create_provider(
+        runtime(),
+        setup.NewProvider(
+            corpid=corpid,
+            provider_secret=secret,
+            name=name,
+            sandbox=not production,
+            admins=admin,
+            callback_url=callback_url,
+            callback_token=callback_token,
+            encoding_aes_key=aes_key,
+        ),
+    )
     emit_json({"corpid": corpid, "tenant": tenant})
 
 
@@ -52,7 +62,9 @@ def provider_list() -> None:
 @corps.command("create")
 @handled
 def corp_create(
-    provider: str, corpid: str, name: str = typer.Option(""),
+    provider: str,
+    corpid: str,
+    name: str = typer.Option(""),
     test: bool = typer.Option(False, help="A test corp (free, tight limits)."),
     suite: str = typer.Option("suite1", help="Install this app in the corp now."),
 ) -> None:
@@ -73,7 +85,9 @@ def member_add(provider: str, corpid: str, userid: list[str]) -> None:
 @members.command("import")
 @handled
 def member_import(
-    provider: str, corpid: str, path: Path,
+    provider: str,
+    corpid: str,
+    path: Path,
     batch: int = typer.Option(1000, help="Rows per transaction."),
 ) -> None:
     """Import members from CSV (userid[,name,in_service,visible]).
@@ -95,8 +109,12 @@ def _member_row(raw: dict[str, str]) -> dict[str, object]:
     def flag(name: str) -> bool:
         return (raw.get(name) or "1").strip().lower() not in ("0", "false", "no")
 
-    return {"userid": raw["userid"].strip(), "name": (raw.get("name") or "").strip(),
-            "in_service": flag("in_service"), "visible": flag("visible")}
+    return {
+        "userid": raw["userid"].strip(),
+        "name": (raw.get("name") or "").strip(),
+        "in_service": flag("in_service"),
+        "visible": flag("visible"),
+    }
 
 
 @app.command("profile-set")
@@ -116,10 +134,12 @@ def profile_set(provider: str, name: str, path: Path) -> None:
 @app.command("quote")
 @handled
 def quote(
-    provider: str, corpid: str,
+    provider: str,
+    corpid: str,
     basic: int = typer.Option(0, help="Basic accounts."),
     interop: int = typer.Option(0, help="Interop accounts."),
-    months: int = typer.Option(12), days: int = typer.Option(0),
+    months: int = typer.Option(12),
+    days: int = typer.Option(0),
     profile: str = typer.Option(None, help="Quote from this reseller price list."),
     kind: PurchaseKind = typer.Option(None, help="first, additional or renewal (reseller)."),
     as_json: bool = typer.Option(False, "--json"),
@@ -133,8 +153,9 @@ def quote(
 
     counts = {AccountType.BASIC: basic, AccountType.INTEROP: interop}
     if profile:
-        rq = quote_reseller(runtime(), provider, corpid, profile, counts, kind=kind,
-                            duration=Duration(months, days))
+        rq = quote_reseller(
+            runtime(), provider, corpid, profile, counts, kind=kind, duration=Duration(months, days)
+        )
         lines, price = list(rq.lines), rq.price
     else:
         q = quote_new(runtime(), provider, corpid, counts, Duration(months, days))
@@ -145,10 +166,13 @@ def quote(
     table = Table("type", "positions", "accounts", "unit price (fen/372 d)", "days")
     for line in lines:
         for piece in line.tiers:
-            table.add_row("basic" if line.type == AccountType.BASIC else "interop",
-                          f"{piece.first}–{piece.last}", str(piece.count),
-                          "custom" if piece.unit_price is None else str(piece.unit_price),
-                          str(line.duration_days))
+            table.add_row(
+                "basic" if line.type == AccountType.BASIC else "interop",
+                f"{piece.first}–{piece.last}",
+                str(piece.count),
+                "custom" if piece.unit_price is None else str(piece.unit_price),
+                str(line.duration_days),
+            )
     out.print(table)
     out.print("custom quote required" if price is None else f"price: {price} fen")
 
@@ -163,10 +187,18 @@ def orders(provider: str, limit: int = typer.Option(50)) -> None:
     with rt.uow(readonly=True) as uow:
         rows = uow.licences.all_orders(provider, limit=limit)
         at = tenant_now(rt, uow, setup.tenant_id_of(provider))
-    table = Table("order_id", "corpid", "type", "status", "basic", "interop", "price (fen)",
-                  "created")
+    table = Table(
+        "order_id", "corpid", "type", "status", "basic", "interop", "price (fen)", "created"
+    )
     for o in rows:
-        table.add_row(o.order_id, o.corpid or "(multi)", str(int(o.order_type)),
-                      str(int(o.status_at(at))), str(o.base_count), str(o.interop_count),
-                      str(o.price), o.create_time.isoformat())
+        table.add_row(
+            o.order_id,
+            o.corpid or "(multi)",
+            str(int(o.order_type)),
+            str(int(o.status_at(at))),
+            str(o.base_count),
+            str(o.interop_count),
+            str(o.price),
+            o.create_time.isoformat(),
+        )
     out.print(table)

@@ -14,8 +14,9 @@ from rich.table import Table
 from tollhouse.cli.context import emit_json, handled, out, progress, runtime
 from tollhouse.services import massend as svc
 
-app = typer.Typer(help="WeChat Official Account mass-send quotas (sandbox admin).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="WeChat Official Account mass-send quotas (sandbox admin).", no_args_is_help=True
+)
 accounts = typer.Typer(help="Official Accounts.", no_args_is_help=True)
 followers = typer.Typer(help="Followers and tags of an account.", no_args_is_help=True)
 app.add_typer(accounts, name="accounts")
@@ -35,16 +36,36 @@ def account_create(
     timezone: str | None = typer.Option(None, help="IANA zone; default Asia/Shanghai."),
     callback_url: str | None = typer.Option(None, help="Where MASSSENDJOBFINISH is posted."),
     callback_token: str | None = typer.Option(None),
-    now: datetime | None = typer.Option(None, help="Start the sandbox clock here (ISO with offset)."),
+    now: datetime | None = typer.Option(
+        None, help="Start the sandbox clock here (ISO with offset)."
+    ),
     production: bool = typer.Option(False, help="Use the real clock (no test clock)."),
 ) -> None:
     """Create an account. Example: tollhouse wechat accounts create --type service --name Shop"""
-    settings: dict[str, Any] = {k: v for k, v in (
-        ("timezone", timezone), ("callback_url", callback_url),
-        ("callback_token", callback_token)) if v is not None}
-    emit_json(svc.create_account(runtime(), svc.NewAccount(
-        type=account_type, verified=not unverified, appid=appid, secret=secret, name=name,
-        settings=settings, sandbox=not production, now=now)))
+    settings: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("timezone", timezone),
+            ("callback_url", callback_url),
+            ("callback_token", callback_token),
+        )
+        if v is not None
+    }
+    emit_json(
+        svc.create_account(
+            runtime(),
+            svc.NewAccount(
+                type=account_type,
+                verified=not unverified,
+                appid=appid,
+                secret=secret,
+                name=name,
+                settings=settings,
+                sandbox=not production,
+                now=now,
+            ),
+        )
+    )
 
 
 @accounts.command("list")
@@ -52,8 +73,9 @@ def account_list() -> None:
     """List accounts. Example: tollhouse wechat accounts list"""
     table = Table("appid", "type", "verified", "name", "zone")
     for a in svc.list_accounts(runtime()):
-        table.add_row(a["appid"], a["type"], str(a["verified"]), a["name"],
-                      a["settings"]["timezone"])
+        table.add_row(
+            a["appid"], a["type"], str(a["verified"]), a["name"], a["settings"]["timezone"]
+        )
     out.print(table)
 
 
@@ -66,8 +88,9 @@ def account_quota(appid: str) -> None:
 
 @followers.command("import")
 @handled
-def followers_import(appid: str, csv_file: Path = typer.Argument(..., exists=True,
-                                                                 dir_okay=False)) -> None:
+def followers_import(
+    appid: str, csv_file: Path = typer.Argument(..., exists=True, dir_okay=False)
+) -> None:
     """Import followers and tags from CSV with columns openid, wxname, receive_off, tags
     (tag names separated by ';'; missing tags are created). Every column is optional.
 
@@ -78,7 +101,7 @@ def followers_import(appid: str, csv_file: Path = typer.Argument(..., exists=Tru
     created = 0
     with progress(len(rows), f"importing {len(rows)} followers") as advance:
         for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
+            batch = rows[start : start + BATCH]
             created += svc.add_followers(runtime(), appid, followers=batch)["created"]
             advance(len(batch))
     emit_json({"appid": appid, "created": created})
@@ -113,15 +136,25 @@ def followers_generate(appid: str, count: int) -> None:
 @followers.command("set")
 @handled
 def followers_set(
-    appid: str, openid: str,
-    subscribed: bool | None = typer.Option(None, "--subscribed/--unsubscribed",
-                                    help="Resubscribe or unsubscribe now."),
+    appid: str,
+    openid: str,
+    subscribed: bool | None = typer.Option(
+        None, "--subscribed/--unsubscribed", help="Resubscribe or unsubscribe now."
+    ),
     receive_off: bool | None = typer.Option(None, "--receive-off/--receive-on"),
     delivery_fault: bool | None = typer.Option(None, "--delivery-fault/--no-delivery-fault"),
 ) -> None:
     """Change a follower's state. Example: tollhouse wechat followers set wx… oAbc… --receive-off"""
-    emit_json(svc.update_follower(runtime(), appid, openid, subscribed=subscribed,
-                                  receive_off=receive_off, delivery_fault=delivery_fault))
+    emit_json(
+        svc.update_follower(
+            runtime(),
+            appid,
+            openid,
+            subscribed=subscribed,
+            receive_off=receive_off,
+            delivery_fault=delivery_fault,
+        )
+    )
 
 
 @followers.command("quota")
@@ -140,8 +173,11 @@ def web_send(
 ) -> None:
     """Record a website (mp_web) send. Example: tollhouse wechat web-send wx… --text "Hello" """
     target: dict[str, Any] = {"tag_id": tag} if tag is not None else {"is_to_all": True}
-    emit_json(svc.web_send(runtime(), appid, {"target": target, "msgtype": "text",
-                                              "text": {"content": text}}))
+    emit_json(
+        svc.web_send(
+            runtime(), appid, {"target": target, "msgtype": "text", "text": {"content": text}}
+        )
+    )
 
 
 @app.command("reach")
@@ -149,8 +185,9 @@ def web_send(
 def reach(
     appid: str,
     tag: int | None = typer.Option(None, help="Preview a send to this tag."),
-    openids_file: Path | None = typer.Option(None, exists=True, dir_okay=False,
-                                      help="Preview a send to these OpenIDs (one a line)."),
+    openids_file: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="Preview a send to these OpenIDs (one a line)."
+    ),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
     """Who can still receive this month, before sending (to all by default).
@@ -159,16 +196,28 @@ def reach(
     """
     openids = None
     if openids_file is not None:
-        openids = [line.strip() for line in openids_file.read_text().splitlines()
-                   if line.strip()]
-    result = svc.reach(runtime(), appid, is_to_all=tag is None and openids is None, tag_id=tag,
-                       openids=openids)
+        openids = [line.strip() for line in openids_file.read_text().splitlines() if line.strip()]
+    result = svc.reach(
+        runtime(), appid, is_to_all=tag is None and openids is None, tag_id=tag, openids=openids
+    )
     if json_output:
         emit_json(result)
         return
-    table = Table("month", "targeted", "can still receive", "former followers", "receive off",
-                  "at the monthly cap")
+    table = Table(
+        "month",
+        "targeted",
+        "can still receive",
+        "former followers",
+        "receive off",
+        "at the monthly cap",
+    )
     f = result["filtered"]
-    table.add_row(result["month"], str(result["total"]), str(result["can_receive"]),
-                  str(f["former_follower"]), str(f["receive_off"]), str(f["at_cap"]))
+    table.add_row(
+        result["month"],
+        str(result["total"]),
+        str(result["can_receive"]),
+        str(f["former_follower"]),
+        str(f["receive_off"]),
+        str(f["at_cap"]),
+    )
     out.print(table)

@@ -16,10 +16,23 @@ from tollhouse.services.runtime import Runtime
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 COOKIE = "tollhouse_key"
-ORDER_STATUS = {0: "awaiting payment", 1: "paid", 2: "cancelled", 3: "expired unpaid",
-                4: "refund requested", 5: "refunded", 6: "refund refused", 7: "invalid"}
-ORDER_TYPE = {1: "buy", 2: "renew", 5: "edition migration", 6: "contract migration",
-              8: "multi-corp"}
+ORDER_STATUS = {
+    0: "awaiting payment",
+    1: "paid",
+    2: "cancelled",
+    3: "expired unpaid",
+    4: "refund requested",
+    5: "refunded",
+    6: "refund refused",
+    7: "invalid",
+}
+ORDER_TYPE = {
+    1: "buy",
+    2: "renew",
+    5: "edition migration",
+    6: "contract migration",
+    8: "multi-corp",
+}
 
 
 def fen(value: int | None) -> str:
@@ -33,7 +46,7 @@ def fen(value: int | None) -> str:
 TEMPLATES.env.filters["fen"] = fen
 
 
-class LoginRequired(Exception):  # noqa: N818 - control flow, not an error shown to users
+class LoginRequired(Exception):
     pass
 
 
@@ -87,9 +100,14 @@ def create_router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one page table
             return RedirectResponse("/dashboard/login", 303)
         providers = providers_for(principal)
         with runtime.uow(readonly=True) as uow:
-            summary = [{"provider": p, "corps": uow.licences.corps(p["corpid"]),
-                        "orders": len(uow.licences.all_orders(p["corpid"], limit=1000))}
-                       for p in providers]
+            summary = [
+                {
+                    "provider": p,
+                    "corps": uow.licences.corps(p["corpid"]),
+                    "orders": len(uow.licences.all_orders(p["corpid"], limit=1000)),
+                }
+                for p in providers
+            ]
         return render(request, "home.html", summary=summary, principal=principal)
 
     @pages.get("/licences/orders", response_class=HTMLResponse)
@@ -107,31 +125,54 @@ def create_router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one page table
             with runtime.uow(readonly=True) as uow:
                 orders = uow.licences.all_orders(chosen, limit=500)
                 at = tenant_now(runtime, uow, f"wecom:{chosen}")
-            rows = [{"order": o, "status": ORDER_STATUS[int(o.status_at(at))],
-                     "type": ORDER_TYPE.get(int(o.order_type), str(int(o.order_type)))}
-                    for o in orders]
+            rows = [
+                {
+                    "order": o,
+                    "status": ORDER_STATUS[int(o.status_at(at))],
+                    "type": ORDER_TYPE.get(int(o.order_type), str(int(o.order_type))),
+                }
+                for o in orders
+            ]
         return render(request, "orders.html", providers=providers, chosen=chosen, rows=rows)
 
     @pages.get("/licences/calculator", response_class=HTMLResponse)
-    def _calculator(request: Request, provider: str = "", corpid: str = "", profile: str = "",
-                    kind: str = "", base_count: int = 0, interop_count: int = 0,
-                    months: int = 12, days: int = 0) -> Response:
+    def _calculator(
+        request: Request,
+        provider: str = "",
+        corpid: str = "",
+        profile: str = "",
+        kind: str = "",
+        base_count: int = 0,
+        interop_count: int = 0,
+        months: int = 12,
+        days: int = 0,
+    ) -> Response:
         try:
             principal = who(request)
         except LoginRequired:
             return RedirectResponse("/dashboard/login", 303)
         providers = providers_for(principal)
         context: dict[str, Any] = {
-            "providers": providers, "provider": provider, "corpid": corpid, "profile": profile,
-            "kind": kind, "base_count": base_count, "interop_count": interop_count,
-            "months": months, "days": days, "result": None, "error": None, "corps": [],
+            "providers": providers,
+            "provider": provider,
+            "corpid": corpid,
+            "profile": profile,
+            "kind": kind,
+            "base_count": base_count,
+            "interop_count": interop_count,
+            "months": months,
+            "days": days,
+            "result": None,
+            "error": None,
+            "corps": [],
             "profiles": [],
         }
         if provider and any(p["corpid"] == provider for p in providers):
             with runtime.uow(readonly=True) as uow:
                 context["corps"] = uow.licences.corps(provider)
-                context["profiles"] = sorted({*uow.licences.profiles(provider), "caoliao",
-                                              "scrm-interop"})
+                context["profiles"] = sorted(
+                    {*uow.licences.profiles(provider), "caoliao", "scrm-interop"}
+                )
         if provider and corpid and (base_count or interop_count):
             context.update(_quote(runtime, principal, context))
         return render(request, "calculator.html", **context)
@@ -147,16 +188,35 @@ def _quote(runtime: Runtime, principal: Principal, form: dict[str, Any]) -> dict
     try:
         principal.require(f"wecom:{form['provider']}")
         if form["profile"]:
-            quote = quote_reseller(runtime, form["provider"], form["corpid"], form["profile"],
-                                   counts, kind=PurchaseKind(form["kind"]) if form["kind"] else None,
-                                   duration=duration)
-            return {"result": {"layer": f"reseller profile {form['profile']}",
-                               "status": quote.quote_status, "lines": quote.lines,
-                               "price": quote.price, "custom_from": quote.custom_from_position,
-                               "kind": str(quote.purchase_kind)}}
+            quote = quote_reseller(
+                runtime,
+                form["provider"],
+                form["corpid"],
+                form["profile"],
+                counts,
+                kind=PurchaseKind(form["kind"]) if form["kind"] else None,
+                duration=duration,
+            )
+            return {
+                "result": {
+                    "layer": f"reseller profile {form['profile']}",
+                    "status": quote.quote_status,
+                    "lines": quote.lines,
+                    "price": quote.price,
+                    "custom_from": quote.custom_from_position,
+                    "kind": str(quote.purchase_kind),
+                }
+            }
         platform = quote_new(runtime, form["provider"], form["corpid"], counts, duration)
     except TollhouseError as error:
         return {"error": f"{error.message}"}
-    return {"result": {"layer": "WeCom platform price", "status": "priced",
-                       "lines": platform.lines, "price": platform.price, "custom_from": None,
-                       "kind": "new"}}
+    return {
+        "result": {
+            "layer": "WeCom platform price",
+            "status": "priced",
+            "lines": platform.lines,
+            "price": platform.price,
+            "custom_from": None,
+            "kind": "new",
+        }
+    }

@@ -28,16 +28,20 @@ def router(runtime: Runtime) -> APIRouter:
             return None
 
     def visible(principal: Principal) -> list[dict[str, Any]]:
-        return [a for a in svc.list_accounts(runtime)
-                if principal.tenant_id in (None, svc.tenant_id_of(a["appid"]))]
+        return [
+            a
+            for a in svc.list_accounts(runtime)
+            if principal.tenant_id in (None, svc.tenant_id_of(a["appid"]))
+        ]
 
     @pages.get("/wechat", response_class=HTMLResponse)
     def _accounts(request: Request) -> Response:
         principal = who(request)
         if principal is None:
             return RedirectResponse("/dashboard/login", 303)
-        return TEMPLATES.TemplateResponse(request, "wechat_accounts.html", {
-            "nav": nav, "accounts": visible(principal)})
+        return TEMPLATES.TemplateResponse(
+            request, "wechat_accounts.html", {"nav": nav, "accounts": visible(principal)}
+        )
 
     @pages.get("/wechat/{appid}", response_class=HTMLResponse)
     def _account(request: Request, appid: str, month: str = "") -> Response:
@@ -46,8 +50,11 @@ def router(runtime: Runtime) -> APIRouter:
             return RedirectResponse("/dashboard/login", 303)
         if not any(a["appid"] == appid for a in visible(principal)):
             return RedirectResponse("/dashboard/wechat", 303)
-        return TEMPLATES.TemplateResponse(request, "wechat_account.html", {
-            "nav": nav, **account_page(runtime, appid, month or None)})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "wechat_account.html",
+            {"nav": nav, **account_page(runtime, appid, month or None)},
+        )
 
     return pages
 
@@ -59,23 +66,47 @@ def account_page(runtime: Runtime, appid: str, month: str | None) -> dict[str, A
     jobs = svc.list_jobs(runtime, appid, label)
     histogram = svc.histogram(runtime, appid, label)
     top = max(histogram["bars"].values()) or 1
-    bars = [{"received": n, "followers": count, "width": round(BAR_WIDTH * count / top)}
-            for n, count in histogram["bars"].items()]
+    bars = [
+        {"received": n, "followers": count, "width": round(BAR_WIDTH * count / top)}
+        for n, count in histogram["bars"].items()
+    ]
     caps = []
     if quota["history"]:
-        caps += [("History sends this month", quota["history"]["month"]),
-                 ("History sends today", quota["history"]["day"])]
+        caps += [
+            ("History sends this month", quota["history"]["month"]),
+            ("History sends today", quota["history"]["day"]),
+        ]
     if quota["subscription_day"]:
         caps.append(("Mass sends today", quota["subscription_day"]))
-    caps += [(f"API calls today: {path.removeprefix('/cgi-bin/')}",
-              {"used": v["used"], "limit": v["daily_limit"]}) for path, v in quota["api"].items()]
+    caps += [
+        (
+            f"API calls today: {path.removeprefix('/cgi-bin/')}",
+            {"used": v["used"], "limit": v["daily_limit"]},
+        )
+        for path, v in quota["api"].items()
+    ]
     caps += [("clear_quota this month", quota["clear_quota"])]
-    cap_rows = [{"name": name, "used": v["used"], "limit": v["limit"],
-                 "left": None if v["limit"] is None else max(v["limit"] - v["used"], 0)}
-                for name, v in caps]
+    cap_rows = [
+        {
+            "name": name,
+            "used": v["used"],
+            "limit": v["limit"],
+            "left": None if v["limit"] is None else max(v["limit"] - v["used"], 0),
+        }
+        for name, v in caps
+    ]
     by_channel: dict[str, int] = {}
     for job in jobs:
         by_channel[job["channel"]] = by_channel.get(job["channel"], 0) + 1
-    return {"account": account, "quota": quota, "month": label, "jobs": jobs, "bars": bars,
-            "cap": histogram["cap"], "caps": cap_rows, "sends": len(jobs),
-            "by_channel": by_channel, "bar_width": BAR_WIDTH}
+    return {
+        "account": account,
+        "quota": quota,
+        "month": label,
+        "jobs": jobs,
+        "bars": bars,
+        "cap": histogram["cap"],
+        "caps": cap_rows,
+        "sends": len(jobs),
+        "by_channel": by_channel,
+        "bar_width": BAR_WIDTH,
+    }

@@ -33,6 +33,7 @@ MULTI_CORP_JOB_LIMIT: Final = 100_000
 JOB_RESULT_DAYS: Final = 7
 LIST_SPAN_DAYS: Final = 31
 PAGE_DEFAULT: Final = 500
+PROJECT_CODES: Final = (701_900, 701_999)  # codes for rules whose WeCom errcode is unknown
 
 
 class LicenceRuleViolation(PlatformRuleViolation):
@@ -40,14 +41,17 @@ class LicenceRuleViolation(PlatformRuleViolation):
 
     code = "wecom.licences.rule"
 
-    def __init__(self, errcode: int, message: str, *, rule: str | None = None,
-                 kind: str = "invalid") -> None:
-        text = message if errcode < 701_900 or errcode > 701_999 else f"tollhouse: {rule}: {message}"
+    def __init__(
+        self, errcode: int, message: str, *, rule: str | None = None, kind: str = "invalid"
+    ) -> None:
+        project = PROJECT_CODES[0] <= errcode <= PROJECT_CODES[1]
+        text = f"tollhouse: {rule}: {message}" if project else message
         super().__init__(errcode, text, rule=rule, kind=kind, namespace=NAMESPACE)
 
 
-def violation(errcode: int, message: str, *, rule: str | None = None,
-              kind: str = "invalid") -> LicenceRuleViolation:
+def violation(
+    errcode: int, message: str, *, rule: str | None = None, kind: str = "invalid"
+) -> LicenceRuleViolation:
     return LicenceRuleViolation(errcode, message, rule=rule, kind=kind)
 
 
@@ -83,8 +87,9 @@ class PaymentMethod(StrEnum):
 def parse_account_type(value: object) -> AccountType:
     if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2):
         return AccountType(value)
-    raise violation(701006, f"type {value!r} is not a licence type; use 1 (basic) or 2 (interop)",
-                    rule="L1")
+    raise violation(
+        701006, f"type {value!r} is not a licence type; use 1 (basic) or 2 (interop)", rule="L1"
+    )
 
 
 # --- durations -------------------------------------------------------------------------------
@@ -103,7 +108,9 @@ class Duration:
 def validate_new_order_duration(duration: Duration, *, test_corp: bool) -> None:
     """L8: 31 ≤ D ≤ 1 860; test corps exactly one month."""
     d = duration.total_days
-    if not (0 <= duration.months <= MAX_MONTHS and duration.days >= 0 and MIN_DAYS <= d <= MAX_DAYS):
+    if not (
+        0 <= duration.months <= MAX_MONTHS and duration.days >= 0 and MIN_DAYS <= d <= MAX_DAYS
+    ):
         raise violation(
             701903,
             f"account_duration months={duration.months} days={duration.days} gives {d} days; "
@@ -111,8 +118,12 @@ def validate_new_order_duration(duration: Duration, *, test_corp: bool) -> None:
             rule="L8",
         )
     if test_corp and (duration.months != 1 or duration.days != 0):
-        raise violation(701028, f"a test corp buys exactly months=1 and no days, got "
-                        f"months={duration.months} days={duration.days}", rule="L8")
+        raise violation(
+            701028,
+            f"a test corp buys exactly months=1 and no days, got "
+            f"months={duration.months} days={duration.days}",
+            rule="L8",
+        )
 
 
 def validate_counts(base_count: int, interop_count: int, *, test_corp: bool) -> None:
@@ -121,13 +132,21 @@ def validate_counts(base_count: int, interop_count: int, *, test_corp: bool) -> 
         if value < 0:
             raise violation(40058, f"account_count.{name} is {value}; it must be ≥ 0", rule="L7")
     if base_count == 0 and interop_count == 0:
-        raise violation(701901, "account_count.base_count and external_contact_count are both 0; "
-                        "buy at least one account", rule="L7")
+        raise violation(
+            701901,
+            "account_count.base_count and external_contact_count are both 0; "
+            "buy at least one account",
+            rule="L7",
+        )
     limit, errcode = (TEST_CORP_MAX_COUNT, 701027) if test_corp else (MAX_COUNT, 701902)
     for name, value in (("base_count", base_count), ("external_contact_count", interop_count)):
         if value > limit:
-            raise violation(errcode, f"account_count.{name} is {value}; the limit is {limit}"
-                            + (" for a test corp" if test_corp else ""), rule="L7")
+            raise violation(
+                errcode,
+                f"account_count.{name} is {value}; the limit is {limit}"
+                + (" for a test corp" if test_corp else ""),
+                rule="L7",
+            )
 
 
 def validate_renewal_months(months: int, *, test_corp: bool) -> None:
@@ -135,24 +154,34 @@ def validate_renewal_months(months: int, *, test_corp: bool) -> None:
     if not 1 <= months <= MAX_MONTHS:
         raise violation(701905, f"renewal months={months}; it must be 1…{MAX_MONTHS}", rule="L22")
     if test_corp and months != 1:
-        raise violation(701028, f"a test corp renews exactly 1 month, got months={months}",
-                        rule="L22")
+        raise violation(
+            701028, f"a test corp renews exactly 1 month, got months={months}", rule="L22"
+        )
 
 
 def normalise_new_expire_time(value: datetime, *, at: datetime, test_corp: bool) -> datetime:
     """L23/D17: 24:00 of the chosen local day, today < d ≤ today + 1 860 days."""
     if test_corp:
-        raise violation(701906, "new_expire_time is not allowed for a test corp; use months=1",
-                        rule="L23")
+        raise violation(
+            701906, "new_expire_time is not allowed for a test corp; use months=1", rule="L23"
+        )
     target = end_of_local_day(value, SHANGHAI)
     day = local_date(target - timedelta(seconds=1), SHANGHAI)
     today = local_date(at, SHANGHAI)
     if day <= today:
-        raise violation(701907, f"new_expire_time {int(value.timestamp())} ends on {day}, which is "
-                        f"not after today ({today}, Asia/Shanghai)", rule="L23")
+        raise violation(
+            701907,
+            f"new_expire_time {int(value.timestamp())} ends on {day}, which is "
+            f"not after today ({today}, Asia/Shanghai)",
+            rule="L23",
+        )
     if day > today + timedelta(days=MAX_DAYS):
-        raise violation(701908, f"new_expire_time {int(value.timestamp())} ends on {day}, later "
-                        f"than today + {MAX_DAYS} days", rule="L23")
+        raise violation(
+            701908,
+            f"new_expire_time {int(value.timestamp())} ends on {day}, later "
+            f"than today + {MAX_DAYS} days",
+            rule="L23",
+        )
     return target
 
 
@@ -162,8 +191,9 @@ def renewal_days(*, expire_time: datetime, target: datetime, at: datetime) -> in
     return max(0, math.ceil(seconds / DAY_SECONDS))
 
 
-def renewed_expiry(*, expire_time: datetime, pay_time: datetime, months: int | None,
-                   target: datetime | None) -> datetime:
+def renewed_expiry(
+    *, expire_time: datetime, pay_time: datetime, months: int | None, target: datetime | None
+) -> datetime:
     """L25: in-place extension at payment."""
     if months is not None:
         return max(expire_time, pay_time) + timedelta(days=MONTH_DAYS * months)
@@ -176,12 +206,17 @@ def validate_list_span(start: datetime | None, end: datetime | None) -> None:
     """L65: both bounds or none; span ≤ 31 days; end ≥ start."""
     if (start is None) != (end is None):
         raise violation(701909, "start_time and end_time must be given together", rule="L65")
-    if start is not None and end is not None and (
-        end < start or (end - start) > timedelta(days=LIST_SPAN_DAYS)
+    if (
+        start is not None
+        and end is not None
+        and (end < start or (end - start) > timedelta(days=LIST_SPAN_DAYS))
     ):
-        raise violation(701910, f"time span {int(start.timestamp())}…{int(end.timestamp())} must "
-                        f"not exceed {LIST_SPAN_DAYS} days and end must not precede start",
-                        rule="L65")
+        raise violation(
+            701910,
+            f"time span {int(start.timestamp())}…{int(end.timestamp())} must "
+            f"not exceed {LIST_SPAN_DAYS} days and end must not precede start",
+            rule="L65",
+        )
 
 
 def validate_limit(limit: int | None) -> int:
@@ -203,9 +238,13 @@ def validate_batch_size(size: int, *, limit: int = BATCH_LIMIT, rule: str) -> No
 def job_result_readable(*, submitted_at: datetime, at: datetime) -> None:
     """L27/L31: a job's result is readable while now ≤ submit + 7 days."""
     if at > submitted_at + timedelta(days=JOB_RESULT_DAYS):
-        raise violation(701912, f"the job result expired on "
-                        f"{int((submitted_at + timedelta(days=JOB_RESULT_DAYS)).timestamp())} "
-                        f"(7 days after submission)", rule="L27")
+        raise violation(
+            701912,
+            f"the job result expired on "
+            f"{int((submitted_at + timedelta(days=JOB_RESULT_DAYS)).timestamp())} "
+            f"(7 days after submission)",
+            rule="L27",
+        )
 
 
 # --- order lifecycle --------------------------------------------------------------------------
@@ -277,23 +316,35 @@ class LicenceOrder:
     def _refusal(self, current: OrderStatus, new: OrderStatus) -> LicenceRuleViolation:
         text = f"order {self.order_id} is in status {int(current)} ({current.name.lower()}); "
         if new == OrderStatus.REFUND_REQUESTED and current in (
-            OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.EXPIRED
+            OrderStatus.AWAITING_PAYMENT,
+            OrderStatus.CANCELLED,
+            OrderStatus.EXPIRED,
         ):
-            return violation(701083, text + "only a paid order can be refunded", rule="L19",
-                             kind="conflict")
+            return violation(
+                701083, text + "only a paid order can be refunded", rule="L19", kind="conflict"
+            )
         if new in (OrderStatus.REFUND_REQUESTED, OrderStatus.REFUNDED, OrderStatus.REFUND_REFUSED):
-            return violation(701935, text + "that refund action does not apply", rule="L15",
-                             kind="conflict")
-        return violation(701084, text + "only an order awaiting payment (status 0) can be "
-                         f"{'cancelled' if new == OrderStatus.CANCELLED else 'paid'}", rule="L18",
-                         kind="conflict")
+            return violation(
+                701935, text + "that refund action does not apply", rule="L15", kind="conflict"
+            )
+        return violation(
+            701084,
+            text + "only an order awaiting payment (status 0) can be "
+            f"{'cancelled' if new == OrderStatus.CANCELLED else 'paid'}",
+            rule="L18",
+            kind="conflict",
+        )
 
     def fix_payment_method(self, method: PaymentMethod) -> None:
         """L30: once a balance payment is submitted the method is fixed."""
         if self.payment_method is not None and self.payment_method != method:
-            raise violation(701922, f"order {self.order_id} is already being paid by "
-                            f"{self.payment_method}; it cannot be paid by {method}", rule="L30",
-                            kind="conflict")
+            raise violation(
+                701922,
+                f"order {self.order_id} is already being paid by "
+                f"{self.payment_method}; it cannot be paid by {method}",
+                rule="L30",
+                kind="conflict",
+            )
         self.payment_method = method
 
     @property
@@ -339,27 +390,41 @@ class PricingRules:
 
     def __post_init__(self) -> None:
         if self.rounding not in ROUNDING_MODES:
-            raise violation(40058, f"rounding {self.rounding!r} is not one of "
-                            f"{sorted(ROUNDING_MODES)}", rule="L72")
+            raise violation(
+                40058,
+                f"rounding {self.rounding!r} is not one of {sorted(ROUNDING_MODES)}",
+                rule="L72",
+            )
         if self.denominator_days <= 0:
-            raise violation(40058, f"proration denominator {self.denominator_days} must be > 0",
-                            rule="L72")
+            raise violation(
+                40058, f"proration denominator {self.denominator_days} must be > 0", rule="L72"
+            )
 
-    def line(self, table: TierTable, *, type_: AccountType, count: int, offset: int,
-             duration_days: int) -> PriceLine:
+    def line(
+        self, table: TierTable, *, type_: AccountType, count: int, offset: int, duration_days: int
+    ) -> PriceLine:
         pieces = tuple(table.slices(offset=offset, count=count))
         units = Decimal(0)
         for piece in pieces:
             if piece.unit_price is None:
-                raise violation(40058, f"position {piece.first} is in a custom-quote tier",
-                                rule="L81")
+                raise violation(
+                    40058, f"position {piece.first} is in a custom-quote tier", rule="L81"
+                )
             units += piece.unit_price * piece.count
         exact = units * duration_days / self.denominator_days
-        return PriceLine(type_, count, duration_days, offset, pieces, exact,
-                         round_to_integer(exact, rounding=self.rounding))
+        return PriceLine(
+            type_,
+            count,
+            duration_days,
+            offset,
+            pieces,
+            exact,
+            round_to_integer(exact, rounding=self.rounding),
+        )
 
-    def per_account_line(self, table: TierTable, *, type_: AccountType,
-                         days: Sequence[int]) -> PriceLine:
+    def per_account_line(
+        self, table: TierTable, *, type_: AccountType, days: Sequence[int]
+    ) -> PriceLine:
         """L73: renewal by new_expire_time, each account its own day count, positions from 1."""
         total = Decimal(0)
         for position, account_days in enumerate(days, start=1):
@@ -369,8 +434,15 @@ class PricingRules:
             total += price * account_days
         exact = total / self.denominator_days
         pieces = tuple(table.slices(offset=0, count=len(days)))
-        return PriceLine(type_, len(days), max(days, default=0), 0, pieces, exact,
-                         round_to_integer(exact, rounding=self.rounding))
+        return PriceLine(
+            type_,
+            len(days),
+            max(days, default=0),
+            0,
+            pieces,
+            exact,
+            round_to_integer(exact, rounding=self.rounding),
+        )
 
 
 DEFAULT_BASIC_TIERS: Final = (
@@ -395,8 +467,12 @@ class PlatformPricing:
     def __post_init__(self) -> None:
         for name, table in (("basic", self.basic), ("interop", self.interop)):
             if table.has_custom:
-                raise violation(40058, f"platform table {name} has a custom tier; a platform "
-                                "table is priced in fen throughout", rule="L74")
+                raise violation(
+                    40058,
+                    f"platform table {name} has a custom tier; a platform "
+                    "table is priced in fen throughout",
+                    rule="L74",
+                )
 
     @classmethod
     def default(cls) -> PlatformPricing:
@@ -405,20 +481,32 @@ class PlatformPricing:
     def table(self, type_: AccountType) -> TierTable:
         return self.basic if type_ == AccountType.BASIC else self.interop
 
-    def offset_counts(self, expiries: Sequence[datetime], *, at: datetime,
-                      duration_days: int) -> int:
+    def offset_counts(
+        self, expiries: Sequence[datetime], *, at: datetime, duration_days: int
+    ) -> int:
         """L77/D11: valid codes whose remaining time covers the purchased duration."""
         needed = timedelta(days=duration_days)
         if self.offset_operator == OffsetOperator.GE:
             return sum(1 for e in expiries if e - at >= needed)
         return sum(1 for e in expiries if e - at > needed)
 
-    def new_order_lines(self, counts: Mapping[AccountType, int], *, offsets: Mapping[AccountType, int],
-                        duration_days: int) -> list[PriceLine]:
+    def new_order_lines(
+        self,
+        counts: Mapping[AccountType, int],
+        *,
+        offsets: Mapping[AccountType, int],
+        duration_days: int,
+    ) -> list[PriceLine]:
         return [
-            self.rules.line(self.table(t), type_=t, count=n, offset=offsets.get(t, 0),
-                            duration_days=duration_days)
-            for t, n in counts.items() if n > 0
+            self.rules.line(
+                self.table(t),
+                type_=t,
+                count=n,
+                offset=offsets.get(t, 0),
+                duration_days=duration_days,
+            )
+            for t, n in counts.items()
+            if n > 0
         ]
 
     def renewal_lines(self, counts: Mapping[AccountType, int], *, months: int) -> list[PriceLine]:
@@ -426,8 +514,11 @@ class PlatformPricing:
         return self.new_order_lines(counts, offsets={}, duration_days=months * MONTH_DAYS)
 
     def renewal_lines_by_days(self, days: Mapping[AccountType, Sequence[int]]) -> list[PriceLine]:
-        return [self.rules.per_account_line(self.table(t), type_=t, days=d)
-                for t, d in days.items() if d]
+        return [
+            self.rules.per_account_line(self.table(t), type_=t, days=d)
+            for t, d in days.items()
+            if d
+        ]
 
 
 def order_price(lines: Sequence[PriceLine], *, test_corp: bool = False) -> int:
@@ -467,8 +558,11 @@ class ResellerProfile:
     def table(self, type_: AccountType) -> TierTable:
         table = self.tiers.get(type_)
         if table is None:
-            raise violation(701933, f"profile {self.name!r} has no price table for "
-                            f"{type_.name.lower()} accounts", rule="§3.3")
+            raise violation(
+                701933,
+                f"profile {self.name!r} has no price table for {type_.name.lower()} accounts",
+                rule="§3.3",
+            )
         return table
 
 
@@ -484,39 +578,59 @@ class ResellerQuote:
 
 def coterm_duration(remaining_seconds: float | None, *, allow_days: bool) -> Duration:
     """L83: co-terminate with the corp's latest-expiring code (R rounded up; none → 31)."""
-    remaining_days = MONTH_DAYS if remaining_seconds is None else math.ceil(
-        remaining_seconds / DAY_SECONDS)
+    remaining_days = (
+        MONTH_DAYS if remaining_seconds is None else math.ceil(remaining_seconds / DAY_SECONDS)
+    )
     if allow_days:
         total = max(MIN_DAYS, remaining_days)
         return Duration(total // MONTH_DAYS, total % MONTH_DAYS)
     return Duration(max(1, math.ceil(remaining_days / MONTH_DAYS)), 0)
 
 
-def validate_reseller_duration(profile: ResellerProfile, duration: Duration,
-                               kind: PurchaseKind) -> None:
+def validate_reseller_duration(
+    profile: ResellerProfile, duration: Duration, kind: PurchaseKind
+) -> None:
     """§3.3 and L82, compared in days."""
     if duration.days and not profile.allow_days:
-        raise violation(701934, f"profile {profile.name!r} sells whole months only; got "
-                        f"days={duration.days}", rule="§3.3")
+        raise violation(
+            701934,
+            f"profile {profile.name!r} sells whole months only; got days={duration.days}",
+            rule="§3.3",
+        )
     d = duration.total_days
     minimum = profile.first_purchase_min_months
     if kind == PurchaseKind.FIRST and minimum is not None and d < minimum * MONTH_DAYS:
-        raise violation(701931, f"a first purchase under profile {profile.name!r} lasts at least "
-                        f"{minimum} months; got {d} days", rule="L82")
+        raise violation(
+            701931,
+            f"a first purchase under profile {profile.name!r} lasts at least "
+            f"{minimum} months; got {d} days",
+            rule="L82",
+        )
     if d > profile.max_months * MONTH_DAYS or d < profile.min_months * MONTH_DAYS:
-        raise violation(701932, f"duration {d} days is outside {profile.min_months}…"
-                        f"{profile.max_months} months for profile {profile.name!r}", rule="L82")
+        raise violation(
+            701932,
+            f"duration {d} days is outside {profile.min_months}…"
+            f"{profile.max_months} months for profile {profile.name!r}",
+            rule="L82",
+        )
 
 
-def reseller_quote(profile: ResellerProfile, counts: Mapping[AccountType, int], *,
-                   kind: PurchaseKind, duration: Duration,
-                   platform_offsets: Mapping[AccountType, int]) -> ResellerQuote:
+def reseller_quote(
+    profile: ResellerProfile,
+    counts: Mapping[AccountType, int],
+    *,
+    kind: PurchaseKind,
+    duration: Duration,
+    platform_offsets: Mapping[AccountType, int],
+) -> ResellerQuote:
     """L80–L84: price a reseller quote, or say that it needs a custom quote."""
-    validate_counts(counts.get(AccountType.BASIC, 0), counts.get(AccountType.INTEROP, 0),
-                    test_corp=False)
+    validate_counts(
+        counts.get(AccountType.BASIC, 0), counts.get(AccountType.INTEROP, 0), test_corp=False
+    )
     validate_reseller_duration(profile, duration, kind)
     use_platform = kind == PurchaseKind.ADDITIONAL and (
-        profile.addon_tier_start == AddonTierStart.PLATFORM_OFFSET)
+        profile.addon_tier_start == AddonTierStart.PLATFORM_OFFSET
+    )
     lines: list[PriceLine] = []
     custom_from: int | None = None
     for type_, count in counts.items():
@@ -528,14 +642,19 @@ def reseller_quote(profile: ResellerProfile, counts: Mapping[AccountType, int], 
         if first_custom is not None:
             custom_from = first_custom if custom_from is None else min(custom_from, first_custom)
             pieces = tuple(table.slices(offset=offset, count=count))
-            lines.append(PriceLine(type_, count, duration.total_days, offset, pieces,
-                                   Decimal(0), None))
+            lines.append(
+                PriceLine(type_, count, duration.total_days, offset, pieces, Decimal(0), None)
+            )
             continue
-        lines.append(profile.rules.line(table, type_=type_, count=count, offset=offset,
-                                        duration_days=duration.total_days))
+        lines.append(
+            profile.rules.line(
+                table, type_=type_, count=count, offset=offset, duration_days=duration.total_days
+            )
+        )
     if custom_from is not None:
-        return ResellerQuote("custom_quote_required", kind, tuple(lines), None, custom_from,
-                             duration)
+        return ResellerQuote(
+            "custom_quote_required", kind, tuple(lines), None, custom_from, duration
+        )
     return ResellerQuote("priced", kind, tuple(lines), order_price(lines), None, duration)
 
 
@@ -548,8 +667,11 @@ def profile_from_config(name: str, config: Mapping[str, object]) -> ResellerProf
     for key, rows in raw_tiers.items():
         type_ = {"basic": AccountType.BASIC, "interop": AccountType.INTEROP}.get(str(key))
         if type_ is None or not isinstance(rows, list):
-            raise violation(40058, f"profile {name!r}: tiers.{key} is not basic/interop with a "
-                            "list of tiers", rule="L69")
+            raise violation(
+                40058,
+                f"profile {name!r}: tiers.{key} is not basic/interop with a list of tiers",
+                rule="L69",
+            )
         tiers[type_] = table_from_rows(rows)
     first_min = config.get("first_purchase_min_months")
     return ResellerProfile(
@@ -560,21 +682,25 @@ def profile_from_config(name: str, config: Mapping[str, object]) -> ResellerProf
         min_months=int(str(config.get("min_months", 1))),
         max_months=int(str(config.get("max_months", MAX_MONTHS))),
         allow_days=bool(config.get("allow_days", False)),
-        rules=PricingRules(int(str(config.get("proration_denominator_days", YEAR_DAYS))),
-                           str(config.get("rounding", ROUND_HALF_UP))),
+        rules=PricingRules(
+            int(str(config.get("proration_denominator_days", YEAR_DAYS))),
+            str(config.get("rounding", ROUND_HALF_UP)),
+        ),
     )
 
 
 SAMPLE_PROFILES: Final[dict[str, dict[str, object]]] = {
     "caoliao": {
-        "tiers": {"basic": [
-            {"from": 1, "to": 5, "unit_price": 500},
-            {"from": 6, "to": 200, "unit_price": 400},
-            {"from": 201, "to": 500, "unit_price": 300},
-            {"from": 501, "to": 1000, "unit_price": 200},
-            {"from": 1001, "to": 10000, "unit_price": 100},
-            {"from": 10001, "to": None, "unit_price": "custom"},
-        ]},
+        "tiers": {
+            "basic": [
+                {"from": 1, "to": 5, "unit_price": 500},
+                {"from": 6, "to": 200, "unit_price": 400},
+                {"from": 201, "to": 500, "unit_price": 300},
+                {"from": 501, "to": 1000, "unit_price": 200},
+                {"from": 1001, "to": 10000, "unit_price": 100},
+                {"from": 10001, "to": None, "unit_price": "custom"},
+            ]
+        },
         "addon_tier_start": "first_tier",
         "max_months": 60,
     },

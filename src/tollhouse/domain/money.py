@@ -8,12 +8,28 @@ from typing import Final
 
 from tollhouse.domain.errors import CurrencyMismatch, NotDecimal, PrecisionLoss
 
-MINOR_DIGITS: Final = {"CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "INR": 2, "IDR": 2, "BRL": 2,
-                       "MXN": 2, "JPY": 0}
+MINOR_DIGITS: Final = {
+    "CNY": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "INR": 2,
+    "IDR": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "JPY": 0,
+}
 
 ROUNDING_MODES: Final = frozenset(
-    {"ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_DOWN", "ROUND_UP", "ROUND_CEILING",
-     "ROUND_FLOOR", "ROUND_HALF_DOWN"}
+    {
+        "ROUND_HALF_UP",
+        "ROUND_HALF_EVEN",
+        "ROUND_DOWN",
+        "ROUND_UP",
+        "ROUND_CEILING",
+        "ROUND_FLOOR",
+        "ROUND_HALF_DOWN",
+    }
 )
 
 

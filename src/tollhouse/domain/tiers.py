@@ -63,7 +63,7 @@ class TierTable:
             last = tier.last
             if last is not None and last < low:
                 continue
-            bottom = low if low > tier.first else tier.first
+            bottom = max(tier.first, low)
             if bottom > high:
                 break
             top = high if last is None or last > high else last

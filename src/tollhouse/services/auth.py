@@ -17,16 +17,20 @@ class InvalidApiKey(Unauthorized):
     code = "auth.invalid_key"
 
     def __init__(self) -> None:
-        super().__init__("the API key is missing, unknown or revoked; send `Authorization: Bearer "
-                         "<key>` with a key from `tollhouse keys create`")
+        super().__init__(
+            "the API key is missing, unknown or revoked; send `Authorization: Bearer "
+            "<key>` with a key from `tollhouse keys create`"
+        )
 
 
 class ForbiddenTenant(Unauthorized):
     code = "auth.forbidden_tenant"
 
     def __init__(self, tenant_id: str) -> None:
-        super().__init__(f"this key is scoped to another tenant and cannot act on {tenant_id!r}; "
-                         "use an operator key or that tenant's key")
+        super().__init__(
+            f"this key is scoped to another tenant and cannot act on {tenant_id!r}; "
+            "use an operator key or that tenant's key"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +61,16 @@ def create_key(runtime: Runtime, *, name: str, tenant_id: str | None = None) -> 
     key_id = "key_" + secrets.token_hex(6)
     with runtime.uow() as uow:
         if tenant_id is not None and uow.tenants.get(tenant_id) is None:
-            raise NotFound(f"tenant {tenant_id!r} does not exist; list tenants with "
-                           "`tollhouse tenants list`")
-        uow.api_keys.add(key_id=key_id, key_hash=hash_key(raw), name=name, tenant_id=tenant_id,
-                         at=runtime.system_clock.now())
+            raise NotFound(
+                f"tenant {tenant_id!r} does not exist; list tenants with `tollhouse tenants list`"
+            )
+        uow.api_keys.add(
+            key_id=key_id,
+            key_hash=hash_key(raw),
+            name=name,
+            tenant_id=tenant_id,
+            at=runtime.system_clock.now(),
+        )
         uow.commit()
     return key_id, raw
 

@@ -23,16 +23,20 @@ class ProductionClock(Refused):
     code = "sandbox.production_tenant"
 
     def __init__(self, tenant_id: str) -> None:
-        super().__init__(f"tenant {tenant_id!r} is a production tenant and uses the real clock; "
-                         "only sandbox tenants have a test clock")
+        super().__init__(
+            f"tenant {tenant_id!r} is a production tenant and uses the real clock; "
+            "only sandbox tenants have a test clock"
+        )
 
 
 class ClockBackwards(Refused):
     code = "sandbox.clock_backwards"
 
     def __init__(self, tenant_id: str, current: datetime, wanted: datetime) -> None:
-        super().__init__(f"tenant {tenant_id!r} has recorded activity, so its clock only moves "
-                         f"forward: it is {current.isoformat()}, asked for {wanted.isoformat()}")
+        super().__init__(
+            f"tenant {tenant_id!r} has recorded activity, so its clock only moves "
+            f"forward: it is {current.isoformat()}, asked for {wanted.isoformat()}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +93,14 @@ def move_clock(runtime: Runtime, tenant_id: str, to: datetime) -> ClockMove:
     return ClockMove(tenant_id, target, ran)
 
 
-def run_due(runtime: Runtime, tenant_id: str, *, until: datetime,
-            move_clock: bool = False, limit: int = 100_000) -> list[dict[str, str]]:
+def run_due(
+    runtime: Runtime,
+    tenant_id: str,
+    *,
+    until: datetime,
+    move_clock: bool = False,
+    limit: int = 100_000,
+) -> list[dict[str, str]]:
     """Run the tenant's due tasks up to `until`, each in its own transaction, in time order."""
     ran: list[dict[str, str]] = []
     for _ in range(limit):
@@ -102,8 +112,11 @@ def run_due(runtime: Runtime, tenant_id: str, *, until: datetime,
             if move_clock:
                 uow.tenants.set_clock(tenant_id, task.due_at)
             handler = runtime.handlers.get(task.kind)
-            outcome = "no handler" if handler is None else handler(
-                runtime, uow, task.payload, task.due_at)
+            outcome = (
+                "no handler"
+                if handler is None
+                else handler(runtime, uow, task.payload, task.due_at)
+            )
             uow.tasks.mark_done(task.id, at=task.due_at)
             uow.commit()
         ran.append({"at": task.due_at.isoformat(), "kind": task.kind, "outcome": outcome})
@@ -114,6 +127,9 @@ def run_all_due(runtime: Runtime) -> int:
     """The worker's tick: run every tenant's tasks that are due at that tenant's own now."""
     with runtime.uow(readonly=True) as uow:
         tenant_ids = uow.tasks.tenants_with_pending()
-        nows = {tid: tenant_now(runtime, uow, tid) for tid in tenant_ids
-                if uow.tenants.get(tid) is not None}
+        nows = {
+            tid: tenant_now(runtime, uow, tid)
+            for tid in tenant_ids
+            if uow.tenants.get(tid) is not None
+        }
     return sum(len(run_due(runtime, tid, until=now)) for tid, now in nows.items())

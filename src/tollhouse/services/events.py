@@ -11,14 +11,29 @@ from tollhouse.services.runtime import Runtime, UnitOfWork
 DELIVER = "events.deliver"
 
 
-def publish(uow: UnitOfWork, *, tenant_id: str, kind: str, at: datetime,
-            payload: dict[str, Any], target_url: str | None = None,
-            content_type: str | None = None, body: str | None = None,
-            dedupe_key: str | None = None) -> int | None:
+def publish(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    kind: str,
+    at: datetime,
+    payload: dict[str, Any],
+    target_url: str | None = None,
+    content_type: str | None = None,
+    body: str | None = None,
+    dedupe_key: str | None = None,
+) -> int | None:
     """Store an event and schedule its first delivery at `at`. None if it was a duplicate."""
-    event_id = uow.events.add(tenant_id=tenant_id, kind=kind, at=at, payload=payload,
-                              target_url=target_url, content_type=content_type, body=body,
-                              dedupe_key=dedupe_key)
+    event_id = uow.events.add(
+        tenant_id=tenant_id,
+        kind=kind,
+        at=at,
+        payload=payload,
+        target_url=target_url,
+        content_type=content_type,
+        body=body,
+        dedupe_key=dedupe_key,
+    )
     if event_id is not None and target_url:
         uow.tasks.add(tenant_id=tenant_id, due_at=at, kind=DELIVER, payload={"event_id": event_id})
     return event_id
@@ -37,19 +52,34 @@ def deliver(runtime: Runtime, uow: UnitOfWork, payload: dict[str, Any], at: date
     schedule = runtime.retry_schedule_s
     attempt = event.attempts + 1
     final = not ok and attempt > len(schedule)
-    uow.events.record_attempt(event.id, at=at, ok=ok, http_status=result.http_status,
-                              response_body=result.response_body, error=result.error,
-                              duration_ms=result.duration_ms, final_failure=final)
+    uow.events.record_attempt(
+        event.id,
+        at=at,
+        ok=ok,
+        http_status=result.http_status,
+        response_body=result.response_body,
+        error=result.error,
+        duration_ms=result.duration_ms,
+        final_failure=final,
+    )
     if not ok and not final:
-        uow.tasks.add(tenant_id=event.tenant_id, kind=DELIVER, payload={"event_id": event.id},
-                      due_at=at + timedelta(seconds=schedule[attempt - 1]))
+        uow.tasks.add(
+            tenant_id=event.tenant_id,
+            kind=DELIVER,
+            payload={"event_id": event.id},
+            due_at=at + timedelta(seconds=schedule[attempt - 1]),
+        )
     return f"event {event.id} {event.kind}: " + ("delivered" if ok else f"attempt {attempt} failed")
 
 
-def _plain(runtime: Runtime, uow: UnitOfWork, event: Any,
-           at: datetime) -> tuple[str, bytes, dict[str, str]]:
-    return (event.target_url, (event.body or "").encode(),
-            {"Content-Type": event.content_type or "application/json"})
+def _plain(
+    _runtime: Runtime, _uow: UnitOfWork, event: Any, _at: datetime
+) -> tuple[str, bytes, dict[str, str]]:
+    return (
+        event.target_url,
+        (event.body or "").encode(),
+        {"Content-Type": event.content_type or "application/json"},
+    )
 
 
 def install(runtime: Runtime) -> None:

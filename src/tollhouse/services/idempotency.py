@@ -19,16 +19,24 @@ class IdempotencyKeyReused(Conflict):
     code = "idempotency.key_reused"
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"Idempotency-Key {key!r} was already used with a different request "
-                         "body; use a new key for a new request")
+        super().__init__(
+            f"Idempotency-Key {key!r} was already used with a different request "
+            "body; use a new key for a new request"
+        )
 
 
 def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def run_once(runtime: Runtime, *, scope: str, key: str | None, body: Any,
-             action: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+def run_once(
+    runtime: Runtime,
+    *,
+    scope: str,
+    key: str | None,
+    body: Any,
+    action: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any]:
     """Run `action` once per (scope, key); store and replay its (status, response)."""
     if not key:
         return action()
@@ -48,8 +56,14 @@ def run_once(runtime: Runtime, *, scope: str, key: str | None, body: Any,
         status, response = action()
         try:
             with runtime.uow() as uow:
-                uow.idempotency.add(scope=scope, key=key, request_hash=digest, status_code=status,
-                                    response=response, at=runtime.system_clock.now())
+                uow.idempotency.add(
+                    scope=scope,
+                    key=key,
+                    request_hash=digest,
+                    status_code=status,
+                    response=response,
+                    at=runtime.system_clock.now(),
+                )
                 uow.commit()
         except IntegrityError:
             pass

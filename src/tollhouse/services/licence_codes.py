@@ -78,8 +78,13 @@ DAILY: Final = "licence_codes.daily"
 EXPIRING: Final = "licence_codes.licence_expiring"
 EXPIRED: Final = "licence_codes.licence_expired"
 TRIAL: Final = "licence_codes.trial_ending"
-RULE_KEYS: Final = ("stack_cap_days", "transfer_cooldown_days", "transfer_merge",
-                    "auto_activate_lead_days", "trial_days")
+RULE_KEYS: Final = (
+    "stack_cap_days",
+    "transfer_cooldown_days",
+    "transfer_merge",
+    "auto_activate_lead_days",
+    "trial_days",
+)
 
 
 def rules_of(provider: dict[str, Any]) -> CodeRules:
@@ -90,8 +95,13 @@ def rules_of(provider: dict[str, Any]) -> CodeRules:
 
 def all_failed(errcode: int, key: str, results: list[dict[str, Any]]) -> PlatformRuleViolation:
     """701024 keeps the per-item list (spec §4.1)."""
-    return PlatformRuleViolation(errcode, "every item of the batch failed; see " + key,
-                                 rule="D25", namespace=NAMESPACE, details={"items": {key: results}})
+    return PlatformRuleViolation(
+        errcode,
+        "every item of the batch failed; see " + key,
+        rule="D25",
+        namespace=NAMESPACE,
+        details={"items": {key: results}},
+    )
 
 
 def _touched(outcome_events: Iterable[CodeEvent]) -> set[str]:
@@ -99,8 +109,7 @@ def _touched(outcome_events: Iterable[CodeEvent]) -> set[str]:
     for event in outcome_events:
         if isinstance(event, CodesMerged):
             touched.update((event.from_active_code, event.to_active_code))
-        elif isinstance(event, CodeActivated | LicenceTransferred | CodeShared |
-                        CodeAutoActivated):
+        elif isinstance(event, CodeActivated | LicenceTransferred | CodeShared | CodeAutoActivated):
             touched.add(event.active_code)
     return touched
 
@@ -116,8 +125,9 @@ def _persist(uow: UnitOfWork, ctx: Ctx, codes: Iterable[ActivationCode]) -> None
 # --- activation (L33-L42) -----------------------------------------------------------------------
 
 
-def activate(runtime: Runtime, provider: str, corpid: str, active_code: str,
-             userid: str) -> ActivationCode:
+def activate(
+    runtime: Runtime, provider: str, corpid: str, active_code: str, userid: str
+) -> ActivationCode:
     """`active_account`: L40, L37, L38, then bind (L35, L36)."""
     with runtime.uow() as uow:
         ctx = open_ctx(runtime, uow, provider)
@@ -127,16 +137,23 @@ def activate(runtime: Runtime, provider: str, corpid: str, active_code: str,
             raise refusal(701021, "L40", active_code=active_code, corpid=corpid)
         member = uow.codes.member(provider, corpid, userid)
         held = uow.codes.held_by(provider, corpid, userid)
-        activate_code(code, userid=userid, corpid=corpid,
-                      members={} if member is None else {userid: member}, held=held, at=ctx.at,
-                      rules=rules_of(ctx.provider))
+        activate_code(
+            code,
+            userid=userid,
+            corpid=corpid,
+            members={} if member is None else {userid: member},
+            held=held,
+            at=ctx.at,
+            rules=rules_of(ctx.provider),
+        )
         _persist(uow, ctx, [code, *held])
         uow.commit()
         return code
 
 
-def batch_activate_codes(runtime: Runtime, provider: str, corpid: str,
-                         items: Sequence[tuple[str, str]]) -> BatchOutcome[ActivationResult]:
+def batch_activate_codes(
+    runtime: Runtime, provider: str, corpid: str, items: Sequence[tuple[str, str]]
+) -> BatchOutcome[ActivationResult]:
     """`batch_active_account` (L41): valid items apply, each invalid one reports its errcode."""
     require_batch_size(len(items), rule="L41")
     with runtime.uow() as uow:
@@ -145,21 +162,32 @@ def batch_activate_codes(runtime: Runtime, provider: str, corpid: str,
         users = {u for _, u in items}
         codes = uow.codes.get_many(provider, [c for c, _ in items])
         codes.update((c.active_code, c) for c in uow.codes.held_by_members(provider, corpid, users))
-        outcome = batch_activate(items, codes=codes, corpid=corpid,
-                                 members=uow.codes.members(provider, corpid, users), at=ctx.at,
-                                 rules=rules_of(ctx.provider))
+        outcome = batch_activate(
+            items,
+            codes=codes,
+            corpid=corpid,
+            members=uow.codes.members(provider, corpid, users),
+            at=ctx.at,
+            rules=rules_of(ctx.provider),
+        )
         if outcome.errcode:
-            raise all_failed(outcome.errcode, "active_result", [
-                {"active_code": r.active_code, "userid": r.userid, "errcode": r.errcode}
-                for r in outcome.results])
+            raise all_failed(
+                outcome.errcode,
+                "active_result",
+                [
+                    {"active_code": r.active_code, "userid": r.userid, "errcode": r.errcode}
+                    for r in outcome.results
+                ],
+            )
         touched = _touched(outcome.events)
         _persist(uow, ctx, [c for c in codes.values() if c.active_code in touched])
         uow.commit()
         return outcome
 
 
-def activate_type(runtime: Runtime, provider: str, corpid: str, userid: str,
-                  licence_type: int) -> ActivationCode:
+def activate_type(
+    runtime: Runtime, provider: str, corpid: str, userid: str, licence_type: int
+) -> ActivationCode:
     """`active_account_by_type` (L42): the free code with the earliest deadline."""
     require_licence_type(licence_type)
     with runtime.uow() as uow:
@@ -167,12 +195,20 @@ def activate_type(runtime: Runtime, provider: str, corpid: str, userid: str,
         require_corp(uow, provider, corpid)
         member = uow.codes.member(provider, corpid, userid)
         held = uow.codes.held_by(provider, corpid, userid)
-        first: ActivationCode | None = uow.codes.first_free(provider, corpid, licence_type,
-                                                            at=ctx.at)
+        first: ActivationCode | None = uow.codes.first_free(
+            provider, corpid, licence_type, at=ctx.at
+        )
         pool = [] if first is None else [first]
-        activate_by_type(pool, userid=userid, licence_type=licence_type, corpid=corpid,
-                         members={} if member is None else {userid: member}, held=held,
-                         at=ctx.at, rules=rules_of(ctx.provider))
+        activate_by_type(
+            pool,
+            userid=userid,
+            licence_type=licence_type,
+            corpid=corpid,
+            members={} if member is None else {userid: member},
+            held=held,
+            at=ctx.at,
+            rules=rules_of(ctx.provider),
+        )
         _persist(uow, ctx, [*pool, *held])  # 701915 was raised when the pool was empty
         uow.commit()
         return pool[0]
@@ -188,8 +224,9 @@ class CodesRead:
     at: datetime
 
 
-def read_codes(runtime: Runtime, provider: str, corpid: str,
-               active_codes: Sequence[str]) -> CodesRead:
+def read_codes(
+    runtime: Runtime, provider: str, corpid: str, active_codes: Sequence[str]
+) -> CodesRead:
     """`batch_get_active_info_by_code`: unknown, foreign or invalidated codes are invalid."""
     require_batch_size(len(active_codes), rule="L43")
     with runtime.uow(readonly=True) as uow:
@@ -206,8 +243,9 @@ def read_codes(runtime: Runtime, provider: str, corpid: str,
     return CodesRead(found, invalid, ctx.at)
 
 
-def read_code(runtime: Runtime, provider: str, corpid: str,
-              active_code: str) -> tuple[ActivationCode, datetime]:
+def read_code(
+    runtime: Runtime, provider: str, corpid: str, active_code: str
+) -> tuple[ActivationCode, datetime]:
     read = read_codes(runtime, provider, corpid, [active_code])
     if not read.found:
         raise refusal(701021, "L40", active_code=active_code, corpid=corpid)
@@ -222,8 +260,9 @@ class CodePage:
     at: datetime
 
 
-def list_active(runtime: Runtime, provider: str, corpid: str, *, cursor: str | None,
-                limit: int) -> CodePage:
+def list_active(
+    runtime: Runtime, provider: str, corpid: str, *, cursor: str | None, limit: int
+) -> CodePage:
     """`list_actived_account`: bound members of the corp, expired ones included (L43, L44)."""
     with runtime.uow(readonly=True) as uow:
         ctx = open_ctx(runtime, uow, provider, write=False)
@@ -248,8 +287,9 @@ def user_info(runtime: Runtime, provider: str, corpid: str, userid: str) -> User
 # --- transfer (L45-L48) and sharing (L49-L51) ----------------------------------------------------
 
 
-def transfer(runtime: Runtime, provider: str, corpid: str,
-             pairs: Sequence[tuple[str, str]]) -> BatchOutcome[TransferResult]:
+def transfer(
+    runtime: Runtime, provider: str, corpid: str, pairs: Sequence[tuple[str, str]]
+) -> BatchOutcome[TransferResult]:
     """`batch_transfer_license`: each pair all or nothing (D26); cooldown keyed to codes (D4)."""
     require_batch_size(len(pairs), rule="L48")
     with runtime.uow() as uow:
@@ -257,26 +297,48 @@ def transfer(runtime: Runtime, provider: str, corpid: str,
         require_corp(uow, provider, corpid)
         users = {u for pair in pairs for u in pair}
         codes = uow.codes.held_by_members(provider, corpid, users)
-        outcome = batch_transfer(pairs, codes=codes, corpid=corpid,
-                                 members=uow.codes.members(provider, corpid, users), at=ctx.at,
-                                 rules=rules_of(ctx.provider))
+        outcome = batch_transfer(
+            pairs,
+            codes=codes,
+            corpid=corpid,
+            members=uow.codes.members(provider, corpid, users),
+            at=ctx.at,
+            rules=rules_of(ctx.provider),
+        )
         if outcome.errcode:
-            raise all_failed(outcome.errcode, "transfer_result", [
-                {"handover_userid": r.handover_userid, "takeover_userid": r.takeover_userid,
-                 "errcode": r.errcode} for r in outcome.results])
+            raise all_failed(
+                outcome.errcode,
+                "transfer_result",
+                [
+                    {
+                        "handover_userid": r.handover_userid,
+                        "takeover_userid": r.takeover_userid,
+                        "errcode": r.errcode,
+                    }
+                    for r in outcome.results
+                ],
+            )
         touched = _touched(outcome.events)
         _persist(uow, ctx, [c for c in codes if c.active_code in touched])
         uow.commit()
         return outcome
 
 
-def share(runtime: Runtime, provider: str, from_corpid: str, to_corpid: str,
-          active_codes: Sequence[str], *, link_type: int = 0) -> BatchOutcome[ShareFailure]:
+def share(
+    runtime: Runtime,
+    provider: str,
+    from_corpid: str,
+    to_corpid: str,
+    active_codes: Sequence[str],
+    *,
+    link_type: int = 0,
+) -> BatchOutcome[ShareFailure]:
     """`batch_share_active_code` (L49, L50): only failures are reported."""
     require_batch_size(len(active_codes), rule="L50")
     if link_type not in (0, 1):
-        raise violation(40058, f"corp_link_type {link_type} must be 0 (上下游) or 1 (企业互联)",
-                        rule="L49")
+        raise violation(
+            40058, f"corp_link_type {link_type} must be 0 (上下游) or 1 (企业互联)", rule="L49"
+        )
     with runtime.uow() as uow:
         ctx = open_ctx(runtime, uow, provider)
         require_corp(uow, provider, from_corpid)
@@ -285,13 +347,24 @@ def share(runtime: Runtime, provider: str, from_corpid: str, to_corpid: str,
         linked = link is not None and bool(link["app_shared"]) and link["link_type"] == link_type
         headcount = int(link["headcount"]) if link is not None else len(active_codes)
         codes = uow.codes.get_many(provider, active_codes)
-        outcome = share_codes(active_codes, codes=codes, from_corpid=from_corpid,
-                              to_corpid=to_corpid, linked=linked, downstream_headcount=headcount,
-                              at=ctx.at)
+        outcome = share_codes(
+            active_codes,
+            codes=codes,
+            from_corpid=from_corpid,
+            to_corpid=to_corpid,
+            linked=linked,
+            downstream_headcount=headcount,
+            at=ctx.at,
+        )
         if outcome.errcode:
-            raise all_failed(outcome.errcode, "share_result", [
-                {"active_code": f.active_code, "errcode": f.errcode, "errmsg": f.errmsg}
-                for f in outcome.results])
+            raise all_failed(
+                outcome.errcode,
+                "share_result",
+                [
+                    {"active_code": f.active_code, "errcode": f.errcode, "errmsg": f.errmsg}
+                    for f in outcome.results
+                ],
+            )
         touched = _touched(outcome.events)
         _persist(uow, ctx, [c for c in codes.values() if c.active_code in touched])
         uow.commit()
@@ -303,16 +376,19 @@ def share(runtime: Runtime, provider: str, from_corpid: str, to_corpid: str,
 
 def set_auto_active(runtime: Runtime, provider: str, corpid: str, status: int) -> None:
     if status not in (0, 1):
-        raise violation(40058, f"auto_active_status {status} must be 0 (off) or 1 (on)",
-                        rule="L52")
+        raise violation(40058, f"auto_active_status {status} must be 0 (off) or 1 (on)", rule="L52")
     with runtime.uow() as uow:
         ctx = open_ctx(runtime, uow, provider)
         require_corp(uow, provider, corpid)
-        if not uow.licences.has_paid_order(provider, corpid,
-                                           kinds=(OrderType.BUY, OrderType.RENEW)):
-            raise violation(701920, f"corp {corpid!r} has no paid licence order from provider "
-                            f"{provider!r}; buy and pay one before switching auto-activation",
-                            rule="L52")
+        if not uow.licences.has_paid_order(
+            provider, corpid, kinds=(OrderType.BUY, OrderType.RENEW)
+        ):
+            raise violation(
+                701920,
+                f"corp {corpid!r} has no paid licence order from provider "
+                f"{provider!r}; buy and pay one before switching auto-activation",
+                rule="L52",
+            )
         uow.licences.update_corp(provider, corpid, auto_active_status=status)
         _plan(uow, ctx, [])
         uow.commit()
@@ -329,24 +405,27 @@ def get_auto_active(runtime: Runtime, provider: str, corpid: str) -> int:
 
 def install_of(row: dict[str, Any], corp: dict[str, Any]) -> Install:
     """An install row as the domain sees it; ``has_trial = false`` means no trial (L57)."""
-    return Install(corpid=row["corpid"], suite_id=row["suite_id"],
-                   first_install_time=row["first_install_time"],
-                   license_status=int(row["license_status"]),
-                   license_check_time=row["license_check_time"],
-                   is_test_corp=bool(corp["is_test"]), migrated=not row["has_trial"])
+    return Install(
+        corpid=row["corpid"],
+        suite_id=row["suite_id"],
+        first_install_time=row["first_install_time"],
+        license_status=int(row["license_status"]),
+        license_check_time=row["license_check_time"],
+        is_test_corp=bool(corp["is_test"]),
+        migrated=not row["has_trial"],
+    )
 
 
-def _installed(uow: UnitOfWork, provider: str, corpid: str, suite_id: str,
-               corp: dict[str, Any]) -> tuple[Install, dict[str, Any]]:
+def _installed(
+    uow: UnitOfWork, provider: str, corpid: str, suite_id: str, corp: dict[str, Any]
+) -> tuple[Install, dict[str, Any]]:
     row = uow.licences.install(provider, corpid, suite_id)
     if row is None or not row["installed"]:
-        raise violation(701924, f"app {suite_id!r} is not installed in corp {corpid!r}",
-                        rule="L58")
+        raise violation(701924, f"app {suite_id!r} is not installed in corp {corpid!r}", rule="L58")
     return install_of(row, corp), row
 
 
-def app_license_info(runtime: Runtime, provider: str, corpid: str,
-                     suite_id: str) -> LicenceInfo:
+def app_license_info(runtime: Runtime, provider: str, corpid: str, suite_id: str) -> LicenceInfo:
     """`get_app_license_info`: trial 90 days from the first install; check time (L57, L58)."""
     with runtime.uow(readonly=True) as uow:
         provider_row = require_provider(uow, provider)
@@ -382,7 +461,8 @@ class CheckCache:
     tenants: dict[str, _TenantView] = field(default_factory=dict)
     corps: dict[tuple[str, str], _CorpView] = field(default_factory=dict)
     members: dict[tuple[str, str, str], tuple[int, Member | None, tuple[ActivationCode, ...]]] = (
-        field(default_factory=dict))
+        field(default_factory=dict)
+    )
     notified: dict[date, set[tuple[str, str, str]]] = field(default_factory=dict)
     _counter: Any = field(default_factory=lambda: itertools.count(1))
     gen: int = 0
@@ -415,24 +495,29 @@ def _tenant_view(runtime: Runtime, cache: CheckCache, provider: str, gen: int) -
     return view
 
 
-def _corp_view(runtime: Runtime, cache: CheckCache, key: tuple[str, str], *,
-               gen: int) -> _CorpView:
+def _corp_view(runtime: Runtime, cache: CheckCache, key: tuple[str, str], *, gen: int) -> _CorpView:
     provider, corpid = key
     view = cache.corps.get((provider, corpid))
     if view is None or view.gen != gen:
         with runtime.uow(readonly=True) as uow:
             corp = require_corp(uow, provider, corpid)
             rules = rules_of(require_provider(uow, provider))
-            infos = {row["suite_id"]: (licence_info(install_of(row, corp), rules=rules),
-                                       int(row["agentid"]))
-                     for row in uow.licences.installs(provider, corpid) if row["installed"]}
+            infos = {
+                row["suite_id"]: (
+                    licence_info(install_of(row, corp), rules=rules),
+                    int(row["agentid"]),
+                )
+                for row in uow.licences.installs(provider, corpid)
+                if row["installed"]
+            }
         view = _CorpView(gen, bool(corp["auto_active_status"]), infos)
         cache.corps[(provider, corpid)] = view
     return view
 
 
-def _member_view(runtime: Runtime, cache: CheckCache, key: tuple[str, str, str],
-                 gen: int) -> tuple[Member | None, tuple[ActivationCode, ...]]:
+def _member_view(
+    runtime: Runtime, cache: CheckCache, key: tuple[str, str, str], gen: int
+) -> tuple[Member | None, tuple[ActivationCode, ...]]:
     hit = cache.members.get(key)
     if hit is None or hit[0] != gen:
         with runtime.uow(readonly=True) as uow:
@@ -477,19 +562,23 @@ def check(runtime: Runtime, req: CheckRequest) -> AccessDecision:
     corp = _corp_view(runtime, cache, (req.provider, req.corpid), gen=gen)
     found = corp.infos.get(req.suite_id)
     if found is None:
-        raise violation(701924, f"app {req.suite_id!r} is not installed in corp {req.corpid!r}",
-                        rule="L58")
+        raise violation(
+            701924, f"app {req.suite_id!r} is not installed in corp {req.corpid!r}", rule="L58"
+        )
     info, agentid = found
     member, held = _member_view(runtime, cache, (req.provider, req.corpid, req.userid), gen)
     if member is None:
         raise refusal(701019, "L59", userid=req.userid, corpid=req.corpid)
     scene = SCENE_OF[req.api_class]
-    if corp.auto_on and auto_activation_wanted(
-            member, held, scene=scene, info=info, auto_active_on=True, at=at,
-            rules=tenant.rules) and _has_free_codes(runtime, corp, req, at):
+    if (
+        corp.auto_on
+        and auto_activation_wanted(
+            member, held, scene=scene, info=info, auto_active_on=True, at=at, rules=tenant.rules
+        )
+        and _has_free_codes(runtime, corp, req, at)
+    ):
         return _check_and_activate(runtime, req)
-    decision = check_access(info, member, held, userid=req.userid, api_class=req.api_class,
-                            at=at)
+    decision = check_access(info, member, held, userid=req.userid, api_class=req.api_class, at=at)
     if decision.notify_unlicensed:
         _notify_unlicensed(runtime, req, at=at, agentid=agentid)
     return decision
@@ -514,14 +603,24 @@ def _check_and_activate(runtime: Runtime, req: CheckRequest) -> AccessDecision:
         held = uow.codes.held_by(req.provider, req.corpid, req.userid)
 
         def pool() -> list[ActivationCode]:
-            picks = (uow.codes.first_free(req.provider, req.corpid, t, at=ctx.at)
-                     for t in (BASIC, INTEROP))
+            picks = (
+                uow.codes.first_free(req.provider, req.corpid, t, at=ctx.at)
+                for t in (BASIC, INTEROP)
+            )
             return [c for c in picks if c is not None]
 
         decision, auto = check_and_auto_activate(
-            licence_info(install, rules=rules), member, held, userid=req.userid,
-            api_class=req.api_class, corpid=req.corpid,
-            auto_active_on=bool(corp["auto_active_status"]), pool=pool, at=ctx.at, rules=rules)
+            licence_info(install, rules=rules),
+            member,
+            held,
+            userid=req.userid,
+            api_class=req.api_class,
+            corpid=req.corpid,
+            auto_active_on=bool(corp["auto_active_status"]),
+            pool=pool,
+            at=ctx.at,
+            rules=rules,
+        )
         if auto is not None:
             _persist(uow, ctx, [auto.code, *held])
             _auto_activate_callback(uow, ctx, auto.events[0])
@@ -535,16 +634,29 @@ def _auto_activate_callback(uow: UnitOfWork, ctx: Ctx, event: CodeEvent) -> None
     """L54: one `auto_activate` callback per activation, with PreviousStatus."""
     assert isinstance(event, CodeAutoActivated)  # noqa: S101 - auto.events[0] by contract
     account: dict[str, Any] = {
-        "ActiveCode": event.active_code, "Type": event.type,
-        "ExpireTime": to_unix(event.expire_time), "UserId": event.userid,
-        "PreviousStatus": event.previous_status}
+        "ActiveCode": event.active_code,
+        "Type": event.type,
+        "ExpireTime": to_unix(event.expire_time),
+        "UserId": event.userid,
+        "PreviousStatus": event.previous_status,
+    }
     if event.previous_active_code is not None:
         account["PreviousActiveCode"] = event.previous_active_code
-    fields = {"ServiceCorpId": ctx.corpid, "InfoType": "auto_activate",
-              "AuthCorpId": event.corpid, "Scene": event.scene,
-              "TimeStamp": to_unix(event.at), "AccountList": account}
-    publish_callback(uow, ctx, "auto_activate", fields,
-                     dedupe_key=f"auto_activate:{ctx.corpid}:{event.active_code}")
+    fields = {
+        "ServiceCorpId": ctx.corpid,
+        "InfoType": "auto_activate",
+        "AuthCorpId": event.corpid,
+        "Scene": event.scene,
+        "TimeStamp": to_unix(event.at),
+        "AccountList": account,
+    }
+    publish_callback(
+        uow,
+        ctx,
+        "auto_activate",
+        fields,
+        dedupe_key=f"auto_activate:{ctx.corpid}:{event.active_code}",
+    )
 
 
 def _notify_key(req: CheckRequest, at: datetime) -> tuple[date, str]:
@@ -552,8 +664,7 @@ def _notify_key(req: CheckRequest, at: datetime) -> tuple[date, str]:
     return day, f"unlicensed_notify:{req.provider}:{req.corpid}:{req.userid}:{day.isoformat()}"
 
 
-def _notify_unlicensed(runtime: Runtime, req: CheckRequest, *, at: datetime,
-                       agentid: int) -> None:
+def _notify_unlicensed(runtime: Runtime, req: CheckRequest, *, at: datetime, agentid: int) -> None:
     """At most once per member per local day: remembered in memory, deduplicated in the feed."""
     cache = check_cache(runtime)
     day, _ = _notify_key(req, at)
@@ -570,20 +681,36 @@ def _notify_unlicensed(runtime: Runtime, req: CheckRequest, *, at: datetime,
 def _publish_unlicensed(uow: UnitOfWork, ctx: Ctx, req: CheckRequest, *, agentid: int) -> bool:
     """L60 / §4.4: the app event, to the provider's callback URL (receive id: the suite)."""
     _, key = _notify_key(req, ctx.at)
-    fields = {"ToUserName": req.corpid, "FromUserName": req.userid,
-              "CreateTime": to_unix(ctx.at), "MsgType": "event", "Event": "unlicensed_notify",
-              "AgentID": agentid}
+    fields = {
+        "ToUserName": req.corpid,
+        "FromUserName": req.userid,
+        "CreateTime": to_unix(ctx.at),
+        "MsgType": "event",
+        "Event": "unlicensed_notify",
+        "AgentID": agentid,
+    }
     event_id = events.publish(
-        uow, tenant_id=tenant_id_of(ctx.corpid), kind="unlicensed_notify", at=ctx.at,
-        payload={"signer": SIGNER, "fields": fields, "receive_id": req.suite_id,
-                 "suite_id": req.suite_id},
-        target_url=ctx.provider.get("callback_url"), content_type="text/xml",
-        body=xml_body(fields), dedupe_key=key)
+        uow,
+        tenant_id=tenant_id_of(ctx.corpid),
+        kind="unlicensed_notify",
+        at=ctx.at,
+        payload={
+            "signer": SIGNER,
+            "fields": fields,
+            "receive_id": req.suite_id,
+            "suite_id": req.suite_id,
+        },
+        target_url=ctx.provider.get("callback_url"),
+        content_type="text/xml",
+        body=xml_body(fields),
+        dedupe_key=key,
+    )
     return event_id is not None
 
 
-def open_app(runtime: Runtime, provider: str, corpid: str, suite_id: str,
-             userid: str) -> AccessDecision:
+def open_app(
+    runtime: Runtime, provider: str, corpid: str, suite_id: str, userid: str
+) -> AccessDecision:
     """Sandbox `open_app`: scene 1 (L53), may push `unlicensed_notify` (L60)."""
     ensure_schedules(runtime, provider)
     return check(runtime, CheckRequest(provider, corpid, suite_id, userid, ApiClass.BASIC))
@@ -592,13 +719,15 @@ def open_app(runtime: Runtime, provider: str, corpid: str, suite_id: str,
 # --- schedules: the daily run (D33), reminders (L62) and expiries --------------------------------
 
 
-def _task(due: datetime, kind: str, payload: dict[str, Any],
-          key: str) -> tuple[datetime, str, dict[str, Any], str]:
+def _task(
+    due: datetime, kind: str, payload: dict[str, Any], key: str
+) -> tuple[datetime, str, dict[str, Any], str]:
     return due, kind, payload, key
 
 
-def _code_tasks(code: ActivationCode, *, at: datetime,
-                horizon: datetime) -> list[tuple[datetime, str, dict[str, Any], str]]:
+def _code_tasks(
+    code: ActivationCode, *, at: datetime, horizon: datetime
+) -> list[tuple[datetime, str, dict[str, Any], str]]:
     """The reminder (L62) and expiry of a code when their instants fall before ``horizon``."""
     expire = code.expire_time
     if expire is None or code.merged_into is not None or code.userid is None or expire <= at:
@@ -608,8 +737,9 @@ def _code_tasks(code: ActivationCode, *, at: datetime,
     tasks = []
     remind = expire - REMINDER_LEAD
     if code.expiring_reminder_for != expire and remind <= horizon:
-        tasks.append(_task(max(remind, at), EXPIRING, payload,
-                           f"{EXPIRING}:{code.active_code}:{stamp}"))
+        tasks.append(
+            _task(max(remind, at), EXPIRING, payload, f"{EXPIRING}:{code.active_code}:{stamp}")
+        )
     if expire <= horizon:
         tasks.append(_task(expire, EXPIRED, payload, f"{EXPIRED}:{code.active_code}:{stamp}"))
     return tasks
@@ -623,8 +753,9 @@ def _plan(uow: UnitOfWork, ctx: Ctx, codes: Iterable[ActivationCode]) -> None:
     """Schedule what falls before the next daily run; make sure that run is scheduled."""
     horizon = _next_run(ctx.at)
     tasks = [t for c in codes for t in _code_tasks(c, at=ctx.at, horizon=horizon)]
-    tasks.append(_task(horizon, DAILY, {"provider": ctx.corpid},
-                       f"{DAILY}:{ctx.corpid}:{to_unix(horizon)}"))
+    tasks.append(
+        _task(horizon, DAILY, {"provider": ctx.corpid}, f"{DAILY}:{ctx.corpid}:{to_unix(horizon)}")
+    )
     uow.codes.schedule(tenant_id_of(ctx.corpid), tasks)
 
 
@@ -643,12 +774,22 @@ def _plan_all(uow: UnitOfWork, ctx: Ctx) -> int:
         if reminder is None or reminder.license_check_time <= ctx.at or reminder.at > horizon:
             continue
         check_at = to_unix(reminder.license_check_time)
-        tasks.append(_task(max(reminder.at, ctx.at), TRIAL,
-                           {"provider": ctx.corpid, "corpid": row["corpid"],
-                            "suite_id": row["suite_id"], "check": check_at},
-                           f"{TRIAL}:{ctx.corpid}:{row['corpid']}:{row['suite_id']}:{check_at}"))
-    tasks.append(_task(horizon, DAILY, {"provider": ctx.corpid},
-                       f"{DAILY}:{ctx.corpid}:{to_unix(horizon)}"))
+        tasks.append(
+            _task(
+                max(reminder.at, ctx.at),
+                TRIAL,
+                {
+                    "provider": ctx.corpid,
+                    "corpid": row["corpid"],
+                    "suite_id": row["suite_id"],
+                    "check": check_at,
+                },
+                f"{TRIAL}:{ctx.corpid}:{row['corpid']}:{row['suite_id']}:{check_at}",
+            )
+        )
+    tasks.append(
+        _task(horizon, DAILY, {"provider": ctx.corpid}, f"{DAILY}:{ctx.corpid}:{to_unix(horizon)}")
+    )
     return int(uow.codes.schedule(tenant_id_of(ctx.corpid), tasks))
 
 
@@ -673,15 +814,20 @@ def _sweep(uow: UnitOfWork, ctx: Ctx) -> int:
         if not codes:
             continue
         members = uow.codes.all_members(ctx.corpid, corp["corpid"])
-        moved = sweep_awaiting_transfer(codes, members, corpid=corp["corpid"],
-                                        auto_active_on=auto_on, at=ctx.at)
+        moved = sweep_awaiting_transfer(
+            codes, members, corpid=corp["corpid"], auto_active_on=auto_on, at=ctx.at
+        )
         names = {e.active_code for e in moved if hasattr(e, "active_code")}
         changed += uow.codes.save([c for c in codes if c.active_code in names])
     return changed
 
 
-def daily(runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
-          uow: UnitOfWork, payload: dict[str, Any], at: datetime) -> str:
+def daily(
+    runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
+    uow: UnitOfWork,
+    payload: dict[str, Any],
+    at: datetime,
+) -> str:
     """The 02:00 run: status-4 sweep, then plan the next day's reminders and the next run."""
     provider = require_provider(uow, str(payload["provider"]))
     ctx = Ctx(provider, effective_settings(provider), at)
@@ -725,17 +871,33 @@ def engine_webhook_url(provider: dict[str, Any]) -> str | None:
 def _code_event(uow: UnitOfWork, code: ActivationCode, kind: str, at: datetime) -> None:
     provider = require_provider(uow, code.provider_id)
     expire = code.expire_time or at
-    body = {"active_code": code.active_code, "corpid": code.bound_corpid, "userid": code.userid,
-            "type": code.type, "expire_time": to_unix(expire), "at": to_unix(at)}
-    events.publish(uow, tenant_id=tenant_id_of(code.provider_id), kind=kind, at=at,
-                   payload=body, target_url=engine_webhook_url(provider),
-                   content_type="application/json", body=json.dumps(body),
-                   dedupe_key=f"{kind}:{code.active_code}:{to_unix(expire)}")
+    body = {
+        "active_code": code.active_code,
+        "corpid": code.bound_corpid,
+        "userid": code.userid,
+        "type": code.type,
+        "expire_time": to_unix(expire),
+        "at": to_unix(at),
+    }
+    events.publish(
+        uow,
+        tenant_id=tenant_id_of(code.provider_id),
+        kind=kind,
+        at=at,
+        payload=body,
+        target_url=engine_webhook_url(provider),
+        content_type="application/json",
+        body=json.dumps(body),
+        dedupe_key=f"{kind}:{code.active_code}:{to_unix(expire)}",
+    )
 
 
-def remind_expiring(runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
-                    uow: UnitOfWork, payload: dict[str, Any],
-                    at: datetime) -> str:
+def remind_expiring(
+    runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
+    uow: UnitOfWork,
+    payload: dict[str, Any],
+    at: datetime,
+) -> str:
     """`licence_expiring` 7 days before expire_time, once per code per expiry (L62)."""
     code = _current(uow, payload)
     if code is None or code.expire_time is None:
@@ -750,9 +912,12 @@ def remind_expiring(runtime: Runtime,  # noqa: ARG001 - the TaskHandler signatur
     return f"licence_expiring for {code.active_code}"
 
 
-def record_expiry(runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
-                  uow: UnitOfWork, payload: dict[str, Any],
-                  at: datetime) -> str:
+def record_expiry(
+    runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
+    uow: UnitOfWork,
+    payload: dict[str, Any],
+    at: datetime,
+) -> str:
     """`licence_expired` at expire_time (D31: the code reads as status 3 from then on)."""
     code = _current(uow, payload)
     if code is None or code.expire_time is None:
@@ -763,26 +928,41 @@ def record_expiry(runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
     return f"licence_expired for {code.active_code}"
 
 
-def remind_trial(runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
-                 uow: UnitOfWork, payload: dict[str, Any],
-                 at: datetime) -> str:
+def remind_trial(
+    runtime: Runtime,  # noqa: ARG001 - the TaskHandler signature
+    uow: UnitOfWork,
+    payload: dict[str, Any],
+    at: datetime,
+) -> str:
     """`trial_ending` 7 days before license_check_time, per (corp, app) (L62)."""
     provider = str(payload["provider"])
     corp = uow.licences.corp(provider, payload["corpid"])
     row = uow.licences.install(provider, payload["corpid"], payload["suite_id"])
     if corp is None or row is None or not row["installed"]:
         return "app no longer installed"
-    reminder = trial_ending_reminder(install_of(row, corp),
-                                     rules=rules_of(require_provider(uow, provider)))
+    reminder = trial_ending_reminder(
+        install_of(row, corp), rules=rules_of(require_provider(uow, provider))
+    )
     if reminder is None or to_unix(reminder.license_check_time) != payload["check"]:
         return "check time changed; the daily run plans the new one"
-    body = {"corpid": reminder.corpid, "suite_id": reminder.suite_id,
-            "license_check_time": payload["check"], "at": to_unix(at)}
-    events.publish(uow, tenant_id=tenant_id_of(provider), kind="trial_ending", at=at,
-                   payload=body, target_url=engine_webhook_url(require_provider(uow, provider)),
-                   content_type="application/json", body=json.dumps(body),
-                   dedupe_key=f"trial_ending:{provider}:{reminder.corpid}:{reminder.suite_id}:"
-                   f"{payload['check']}")
+    body = {
+        "corpid": reminder.corpid,
+        "suite_id": reminder.suite_id,
+        "license_check_time": payload["check"],
+        "at": to_unix(at),
+    }
+    events.publish(
+        uow,
+        tenant_id=tenant_id_of(provider),
+        kind="trial_ending",
+        at=at,
+        payload=body,
+        target_url=engine_webhook_url(require_provider(uow, provider)),
+        content_type="application/json",
+        body=json.dumps(body),
+        dedupe_key=f"trial_ending:{provider}:{reminder.corpid}:{reminder.suite_id}:"
+        f"{payload['check']}",
+    )
     return f"trial_ending for {reminder.corpid}/{reminder.suite_id}"
 
 
@@ -806,13 +986,15 @@ def inventory(runtime: Runtime, provider: str, corpid: str) -> Inventory:
     return Inventory(ctx.at, codes, members, int(corp["auto_active_status"]))
 
 
-def expiring_codes(runtime: Runtime, provider: str, *, within_days: int,
-                   corpid: str | None = None) -> tuple[datetime, list[ActivationCode]]:
+def expiring_codes(
+    runtime: Runtime, provider: str, *, within_days: int, corpid: str | None = None
+) -> tuple[datetime, list[ActivationCode]]:
     """Valid codes whose expire_time falls in the next ``within_days`` days."""
     with runtime.uow(readonly=True) as uow:
         ctx = open_ctx(runtime, uow, provider, write=False)
-        codes = uow.codes.expiring(provider, after=ctx.at,
-                                   until=ctx.at + timedelta(days=within_days), corpid=corpid)
+        codes = uow.codes.expiring(
+            provider, after=ctx.at, until=ctx.at + timedelta(days=within_days), corpid=corpid
+        )
     return ctx.at, codes
 
 
@@ -844,27 +1026,50 @@ def demo_data(runtime: Runtime) -> dict[str, object]:
     from tollhouse.services import licence_orders as orders  # noqa: PLC0415
 
     with runtime.uow(readonly=True) as uow:
-        if uow.licences.provider(PROVIDER) is None or uow.licences.corp(PROVIDER,
-                                                                          DEMO_CORP) is None:
+        if (
+            uow.licences.provider(PROVIDER) is None
+            or uow.licences.corp(PROVIDER, DEMO_CORP) is None
+        ):
             return {}
         if uow.codes.bound_in(PROVIDER, DEMO_CORP):
             return {"licence_codes": f"{DEMO_CORP} already has bound codes"}
-    order = orders.create_new_order(runtime, PROVIDER, orders.NewOrder(
-        DEMO_CORP, "admin1", 8, 2, Duration(1, 0)))
+    order = orders.create_new_order(
+        runtime, PROVIDER, orders.NewOrder(DEMO_CORP, "admin1", 8, 2, Duration(1, 0))
+    )
     orders.pay_order(runtime, PROVIDER, order.order_id)
     for i in range(1, 6):
         activate_type(runtime, PROVIDER, DEMO_CORP, f"user{i:03d}", BASIC)
     activate_type(runtime, PROVIDER, DEMO_CORP, "user001", INTEROP)
-    return {"licence_codes": f"{DEMO_CORP}: 6 codes bound, 4 left unbound (order "
-            f"{order.order_id})",
-            "licence_inventory": f"/dashboard/licences/codes?provider={PROVIDER}&corpid="
-            f"{DEMO_CORP}"}
+    return {
+        "licence_codes": f"{DEMO_CORP}: 6 codes bound, 4 left unbound (order {order.order_id})",
+        "licence_inventory": f"/dashboard/licences/codes?provider={PROVIDER}&corpid={DEMO_CORP}",
+    }
 
 
 __all__ = [
-    "CheckCache", "CheckRequest", "CodePage", "CodesRead", "Inventory", "activate",
-    "activate_type", "app_license_info", "batch_activate_codes", "check", "daily",
-    "ensure_schedules", "expiring_codes", "get_auto_active", "inventory", "list_active",
-    "open_app", "read_code", "read_codes", "run_daily", "set_auto_active", "share", "transfer",
-    "user_info", "warm_check_cache",
+    "CheckCache",
+    "CheckRequest",
+    "CodePage",
+    "CodesRead",
+    "Inventory",
+    "activate",
+    "activate_type",
+    "app_license_info",
+    "batch_activate_codes",
+    "check",
+    "daily",
+    "ensure_schedules",
+    "expiring_codes",
+    "get_auto_active",
+    "inventory",
+    "list_active",
+    "open_app",
+    "read_code",
+    "read_codes",
+    "run_daily",
+    "set_auto_active",
+    "share",
+    "transfer",
+    "user_info",
+    "warm_check_cache",
 ]

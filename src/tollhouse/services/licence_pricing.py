@@ -38,10 +38,12 @@ from tollhouse.services.licence_setup import require_corp, require_provider, ten
 from tollhouse.services.runtime import Runtime, UnitOfWork
 
 DEFAULTS: dict[str, Any] = {
-    "platform": {"tiers": {
-        "basic": table_to_rows(PlatformPricing.default().basic),
-        "interop": table_to_rows(PlatformPricing.default().interop),
-    }},
+    "platform": {
+        "tiers": {
+            "basic": table_to_rows(PlatformPricing.default().basic),
+            "interop": table_to_rows(PlatformPricing.default().interop),
+        }
+    },
     "offset_operator": "ge",
     "proration_denominator_days": 372,
     "rounding": ROUND_HALF_UP,
@@ -61,7 +63,8 @@ def _pricing_from_json(raw: str) -> PlatformPricing:
     settings = json.loads(raw)
     tiers = settings["platform"]["tiers"]
     return PlatformPricing(
-        table_from_rows(tiers["basic"]), table_from_rows(tiers["interop"]),
+        table_from_rows(tiers["basic"]),
+        table_from_rows(tiers["interop"]),
         PricingRules(int(settings["proration_denominator_days"]), str(settings["rounding"])),
         OffsetOperator(settings["offset_operator"]),
     )
@@ -81,15 +84,23 @@ def validate_settings(settings: Mapping[str, Any]) -> None:
         raise violation(40058, f"pricing settings do not load: {exc}", rule="L69") from exc
 
 
-def offsets_for(uow: UnitOfWork, pricing: PlatformPricing, provider: str, corpid: str,
-                counts: Mapping[AccountType, int], *, at: datetime,
-                duration_days: int) -> dict[AccountType, int]:
+def offsets_for(
+    uow: UnitOfWork,
+    pricing: PlatformPricing,
+    provider: str,
+    corpid: str,
+    counts: Mapping[AccountType, int],
+    *,
+    at: datetime,
+    duration_days: int,
+) -> dict[AccountType, int]:
     """L77: per type, valid codes bound in the corp that cover the purchased duration."""
     threshold = at + timedelta(days=duration_days)
     inclusive = pricing.offset_operator == OffsetOperator.GE
     wanted = [int(t) for t, n in counts.items() if n > 0]
-    found = uow.licences.count_codes_at_least_by_type(provider, corpid, wanted,
-                                                      threshold=threshold, inclusive=inclusive)
+    found = uow.licences.count_codes_at_least_by_type(
+        provider, corpid, wanted, threshold=threshold, inclusive=inclusive
+    )
     return {AccountType(t): n for t, n in found.items()}
 
 
@@ -99,9 +110,15 @@ def line_json(line: PriceLine) -> dict[str, Any]:
         "count": line.count,
         "duration_days": line.duration_days,
         "offset": line.offset,
-        "tiers": [{"from": p.first, "to": p.last, "count": p.count,
-                   "unit_price": None if p.unit_price is None else _int_or_str(p.unit_price)}
-                  for p in line.tiers],
+        "tiers": [
+            {
+                "from": p.first,
+                "to": p.last,
+                "count": p.count,
+                "unit_price": None if p.unit_price is None else _int_or_str(p.unit_price),
+            }
+            for p in line.tiers
+        ],
         "amount": line.amount,
     }
 
@@ -117,26 +134,44 @@ class Quote:
     at: datetime
 
 
-def quote_new(runtime: Runtime, provider: str, corpid: str, counts: Mapping[AccountType, int],
-              duration: Duration, *, at: datetime | None = None) -> Quote:
+def quote_new(
+    runtime: Runtime,
+    provider: str,
+    corpid: str,
+    counts: Mapping[AccountType, int],
+    duration: Duration,
+    *,
+    at: datetime | None = None,
+) -> Quote:
     """Platform price of a new purchase, without side effects (§4.5)."""
     with runtime.uow(readonly=True) as uow:
         provider_row = require_provider(uow, provider)
         corp = require_corp(uow, provider, corpid)
         when = at or tenant_now(runtime, uow, tenant_id_of(provider))
-        validate_counts(counts.get(AccountType.BASIC, 0), counts.get(AccountType.INTEROP, 0),
-                        test_corp=corp["is_test"])
+        validate_counts(
+            counts.get(AccountType.BASIC, 0),
+            counts.get(AccountType.INTEROP, 0),
+            test_corp=corp["is_test"],
+        )
         validate_new_order_duration(duration, test_corp=corp["is_test"])
         pricing = platform_pricing(provider_row)
-        offsets = offsets_for(uow, pricing, provider, corpid, counts, at=when,
-                              duration_days=duration.total_days)
+        offsets = offsets_for(
+            uow, pricing, provider, corpid, counts, at=when, duration_days=duration.total_days
+        )
         lines = pricing.new_order_lines(counts, offsets=offsets, duration_days=duration.total_days)
         return Quote(lines, order_price(lines, test_corp=corp["is_test"]), when)
 
 
-def quote_renewal(runtime: Runtime, provider: str, corpid: str,
-                  accounts: Sequence[tuple[str, AccountType]], *, months: int | None,
-                  new_expire_time: datetime | None, at: datetime | None = None) -> Quote:
+def quote_renewal(
+    runtime: Runtime,
+    provider: str,
+    corpid: str,
+    accounts: Sequence[tuple[str, AccountType]],
+    *,
+    months: int | None,
+    new_expire_time: datetime | None,
+    at: datetime | None = None,
+) -> Quote:
     with runtime.uow(readonly=True) as uow:
         provider_row = require_provider(uow, provider)
         corp = require_corp(uow, provider, corpid)
@@ -151,15 +186,22 @@ def quote_renewal(runtime: Runtime, provider: str, corpid: str,
         else:
             if new_expire_time is None:
                 raise violation(701904, "give months or new_expire_time", rule="L22")
-            days_by_type = renewal_days_by_type(uow, provider, corpid, accounts,
-                                                target=new_expire_time, at=when)
+            days_by_type = renewal_days_by_type(
+                uow, provider, corpid, accounts, target=new_expire_time, at=when
+            )
             lines = pricing.renewal_lines_by_days(days_by_type)
         return Quote(lines, order_price(lines, test_corp=corp["is_test"]), when)
 
 
-def renewal_days_by_type(uow: UnitOfWork, provider: str, corpid: str,
-                         accounts: Sequence[tuple[str, AccountType]], *, target: datetime,
-                         at: datetime) -> dict[AccountType, list[int]]:
+def renewal_days_by_type(
+    uow: UnitOfWork,
+    provider: str,
+    corpid: str,
+    accounts: Sequence[tuple[str, AccountType]],
+    *,
+    target: datetime,
+    at: datetime,
+) -> dict[AccountType, list[int]]:
     result: dict[AccountType, list[int]] = {}
     for userid, type_ in accounts:
         code = uow.licences.member_code(provider, corpid, userid, int(type_))
@@ -173,16 +215,28 @@ def load_profile(uow: UnitOfWork, provider: str, name: str) -> Any:
     if config is None:
         config = SAMPLE_PROFILES.get(name)
     if config is None:
-        raise violation(701933, f"reseller profile {name!r} does not exist; create it with "
-                        "`tollhouse licences profile set` or PUT /v1/wecom/licences/profiles",
-                        rule="§3.3", kind="not_found")
+        raise violation(
+            701933,
+            f"reseller profile {name!r} does not exist; create it with "
+            "`tollhouse licences profile set` or PUT /v1/wecom/licences/profiles",
+            rule="§3.3",
+            kind="not_found",
+        )
     return profile_from_config(name, config)
 
 
-def quote_reseller(runtime: Runtime, provider: str, corpid: str, profile_name: str,
-                   counts: Mapping[AccountType, int], *, kind: PurchaseKind | None,
-                   duration: Duration | None, coterm: bool = False,
-                   at: datetime | None = None) -> ResellerQuote:
+def quote_reseller(
+    runtime: Runtime,
+    provider: str,
+    corpid: str,
+    profile_name: str,
+    counts: Mapping[AccountType, int],
+    *,
+    kind: PurchaseKind | None,
+    duration: Duration | None,
+    coterm: bool = False,
+    at: datetime | None = None,
+) -> ResellerQuote:
     """The provider's own price for its customer (L80–L84)."""
     with runtime.uow(readonly=True) as uow:
         require_provider(uow, provider)
@@ -194,21 +248,32 @@ def quote_reseller(runtime: Runtime, provider: str, corpid: str, profile_name: s
             kind = PurchaseKind.ADDITIONAL if bought else PurchaseKind.FIRST
         if coterm:
             if kind != PurchaseKind.ADDITIONAL:
-                raise violation(40058, f"coterm applies to additional purchases only, not {kind}",
-                                rule="L83")
+                raise violation(
+                    40058, f"coterm applies to additional purchases only, not {kind}", rule="L83"
+                )
             duration = _coterm(uow, provider, corpid, counts, profile.allow_days, at=when)
         if duration is None:
-            raise violation(40063, "account_duration is required unless coterm is true",
-                            rule="§4.5")
+            raise violation(
+                40063, "account_duration is required unless coterm is true", rule="§4.5"
+            )
         pricing = platform_pricing(require_provider(uow, provider))
-        offsets = offsets_for(uow, pricing, provider, corpid, counts, at=when,
-                              duration_days=duration.total_days)
-        return reseller_quote(profile, counts, kind=kind, duration=duration,
-                              platform_offsets=offsets)
+        offsets = offsets_for(
+            uow, pricing, provider, corpid, counts, at=when, duration_days=duration.total_days
+        )
+        return reseller_quote(
+            profile, counts, kind=kind, duration=duration, platform_offsets=offsets
+        )
 
 
-def _coterm(uow: UnitOfWork, provider: str, corpid: str, counts: Mapping[AccountType, int],
-            allow_days: bool, *, at: datetime) -> Duration:
+def _coterm(
+    uow: UnitOfWork,
+    provider: str,
+    corpid: str,
+    counts: Mapping[AccountType, int],
+    allow_days: bool,
+    *,
+    at: datetime,
+) -> Duration:
     remaining: float | None = None
     for type_, n in counts.items():
         if n <= 0:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from tollhouse.services.ports import CallbackSender, Clock
 
@@ -25,7 +25,7 @@ class UnitOfWork(Protocol):
     massend: Any
     whatsapp: Any
 
-    def __enter__(self) -> UnitOfWork: ...
+    def __enter__(self) -> Self: ...
     def __exit__(self, *args: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

@@ -9,9 +9,13 @@ import httpx
 
 from tollhouse.services.ports import DeliveryResult
 
+OK_LOW, OK_HIGH = 200, 300  # a 2xx answer
+
 
 class HttpxCallbackSender:
-    def __init__(self, *, timeout_s: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, *, timeout_s: float = 5.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self._client = httpx.Client(timeout=timeout_s, transport=transport)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResult:
@@ -19,10 +23,20 @@ class HttpxCallbackSender:
         try:
             response = self._client.post(url, content=body, headers=dict(headers))
         except httpx.HTTPError as exc:
-            return DeliveryResult(False, None, "", f"{type(exc).__name__}: {exc}",
-                                  int((time.perf_counter() - started) * 1000))
-        return DeliveryResult(200 <= response.status_code < 300, response.status_code,  # noqa: PLR2004
-                              response.text, None, int((time.perf_counter() - started) * 1000))
+            return DeliveryResult(
+                ok=False,
+                http_status=None,
+                response_body="",
+                error=f"{type(exc).__name__}: {exc}",
+                duration_ms=int((time.perf_counter() - started) * 1000),
+            )
+        return DeliveryResult(
+            OK_LOW <= response.status_code < OK_HIGH,
+            response.status_code,
+            response.text,
+            None,
+            int((time.perf_counter() - started) * 1000),
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -38,5 +52,5 @@ class RecordingCallbackSender:
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResult:
         self.sent.append((url, body, dict(headers)))
-        ok = 200 <= self.status < 300  # noqa: PLR2004
+        ok = OK_LOW <= self.status < OK_HIGH
         return DeliveryResult(ok, self.status, self.answer, None, 0)

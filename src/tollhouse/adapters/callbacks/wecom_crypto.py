@@ -23,8 +23,10 @@ class InvalidAesKey(InvalidRequest):
     code = "wecom.callback.invalid_aes_key"
 
     def __init__(self, length: int) -> None:
-        super().__init__(f"EncodingAESKey has {length} characters; WeCom keys have 43 "
-                         "(base64 of 32 bytes without the trailing '=')")
+        super().__init__(
+            f"EncodingAESKey has {length} characters; WeCom keys have 43 "
+            "(base64 of 32 bytes without the trailing '=')"
+        )
 
 
 def _key(encoding_aes_key: str) -> bytes:
@@ -38,12 +40,17 @@ def signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
     return hashlib.sha1("".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
-def encrypt(message: str, *, encoding_aes_key: str, receive_id: str,
-            random_prefix: bytes | None = None) -> str:
+def encrypt(
+    message: str, *, encoding_aes_key: str, receive_id: str, random_prefix: bytes | None = None
+) -> str:
     key = _key(encoding_aes_key)
     body = message.encode()
-    plain = (random_prefix or secrets.token_bytes(16)) + struct.pack(">I", len(body)) + body \
+    plain = (
+        (random_prefix or secrets.token_bytes(16))
+        + struct.pack(">I", len(body))
+        + body
         + receive_id.encode()
+    )
     pad = BLOCK - len(plain) % BLOCK
     plain += bytes([pad]) * pad
     encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
@@ -60,12 +67,15 @@ def decrypt(encrypted: str, *, encoding_aes_key: str) -> tuple[str, str]:
     return plain[20 : 20 + length].decode(), plain[20 + length :].decode()
 
 
-def envelope(message: str, *, token: str, encoding_aes_key: str, receive_id: str,
-             timestamp: str, nonce: str) -> tuple[str, str]:
+def envelope(
+    message: str, *, token: str, encoding_aes_key: str, receive_id: str, timestamp: str, nonce: str
+) -> tuple[str, str]:
     """The XML WeCom POSTs and its msg_signature: (xml, msg_signature)."""
     encrypted = encrypt(message, encoding_aes_key=encoding_aes_key, receive_id=receive_id)
     sig = signature(token, timestamp, nonce, encrypted)
-    xml = (f"<xml><ToUserName><![CDATA[{receive_id}]]></ToUserName>"
-           f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"
-           f"<AgentID><![CDATA[]]></AgentID></xml>")
+    xml = (
+        f"<xml><ToUserName><![CDATA[{receive_id}]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"
+        f"<AgentID><![CDATA[]]></AgentID></xml>"
+    )
     return xml, sig

@@ -22,7 +22,8 @@ def normalise_url(url: str) -> str:
     """Accept postgres:// and postgresql:// and always use the psycopg 3 driver."""
     parsed = make_url(url)
     if parsed.get_backend_name() in ("postgres", "postgresql") and parsed.drivername in (
-        "postgres", "postgresql",
+        "postgres",
+        "postgresql",
     ):
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return url

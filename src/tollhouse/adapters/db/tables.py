@@ -34,7 +34,8 @@ from sqlalchemy import (  # noqa: E402 - metadata must exist before capability m
 from tollhouse.adapters.db.types import UTCDateTime  # noqa: E402
 
 tenants = Table(
-    "tenants", metadata,
+    "tenants",
+    metadata,
     Column("id", String(120), primary_key=True),  # "wecom:<provider corpid>", "wechat:<appid>", …
     Column("kind", String(32), nullable=False),
     Column("name", String(200), nullable=False, default=""),
@@ -45,7 +46,8 @@ tenants = Table(
 )
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
@@ -55,7 +57,8 @@ api_keys = Table(
 )
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("scope", String(160), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("request_hash", String(64), nullable=False),
@@ -65,7 +68,8 @@ idempotency_keys = Table(
 )
 
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant_id", String(120), nullable=False),
     Column("kind", String(64), nullable=False),
@@ -82,7 +86,8 @@ events = Table(
 )
 
 delivery_attempts = Table(
-    "delivery_attempts", metadata,
+    "delivery_attempts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_id", Integer, ForeignKey("events.id"), nullable=False, index=True),
     Column("attempt", Integer, nullable=False),
@@ -95,7 +100,8 @@ delivery_attempts = Table(
 )
 
 due_tasks = Table(
-    "due_tasks", metadata,
+    "due_tasks",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant_id", String(120), nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
@@ -109,7 +115,8 @@ due_tasks = Table(
 # --- WeCom tenants ------------------------------------------------------------------------------
 
 wecom_providers = Table(
-    "wecom_providers", metadata,
+    "wecom_providers",
+    metadata,
     Column("corpid", String(64), primary_key=True),
     Column("tenant_id", String(120), ForeignKey("tenants.id"), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
@@ -124,23 +131,31 @@ wecom_providers = Table(
 )
 
 wecom_admins = Table(
-    "wecom_admins", metadata,
+    "wecom_admins",
+    metadata,
     Column("provider_corpid", String(64), ForeignKey("wecom_providers.corpid"), primary_key=True),
     Column("userid", String(64), primary_key=True),
     Column("can_purchase", Boolean, nullable=False, default=True),
 )
 
 provider_tokens = Table(
-    "provider_tokens", metadata,
+    "provider_tokens",
+    metadata,
     Column("token", String(128), primary_key=True),
-    Column("provider_corpid", String(64), ForeignKey("wecom_providers.corpid"), nullable=False,
-           index=True),
+    Column(
+        "provider_corpid",
+        String(64),
+        ForeignKey("wecom_providers.corpid"),
+        nullable=False,
+        index=True,
+    ),
     Column("issued_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
 
 wecom_corps = Table(
-    "wecom_corps", metadata,
+    "wecom_corps",
+    metadata,
     Column("provider_corpid", String(64), ForeignKey("wecom_providers.corpid"), primary_key=True),
     Column("corpid", String(64), primary_key=True),
     Column("name", String(200), nullable=False, default=""),
@@ -150,7 +165,8 @@ wecom_corps = Table(
 )
 
 wecom_members = Table(
-    "wecom_members", metadata,
+    "wecom_members",
+    metadata,
     Column("provider_corpid", String(64), primary_key=True),
     Column("corpid", String(64), primary_key=True),
     Column("userid", String(64), primary_key=True),
@@ -160,7 +176,8 @@ wecom_members = Table(
 )
 
 wecom_installs = Table(
-    "wecom_installs", metadata,
+    "wecom_installs",
+    metadata,
     Column("provider_corpid", String(64), primary_key=True),
     Column("corpid", String(64), primary_key=True),
     Column("suite_id", String(64), primary_key=True),
@@ -173,7 +190,8 @@ wecom_installs = Table(
 )
 
 wecom_corp_links = Table(
-    "wecom_corp_links", metadata,
+    "wecom_corp_links",
+    metadata,
     Column("provider_corpid", String(64), primary_key=True),
     Column("up_corpid", String(64), primary_key=True),
     Column("down_corpid", String(64), primary_key=True),
@@ -183,7 +201,8 @@ wecom_corp_links = Table(
 )
 
 licence_orders = Table(
-    "licence_orders", metadata,
+    "licence_orders",
+    metadata,
     Column("order_id", String(64), primary_key=True),
     Column("provider_corpid", String(64), nullable=False),
     Column("corpid", String(64), nullable=True),  # NULL for a multi-corp parent
@@ -208,7 +227,8 @@ licence_orders = Table(
 )
 
 licence_order_accounts = Table(  # renewal orders: who is renewed, for how many days (L24, L73)
-    "licence_order_accounts", metadata,
+    "licence_order_accounts",
+    metadata,
     Column("order_id", String(64), ForeignKey("licence_orders.order_id"), primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("userid", String(64), nullable=False),
@@ -218,7 +238,8 @@ licence_order_accounts = Table(  # renewal orders: who is renewed, for how many 
 )
 
 licence_jobs = Table(
-    "licence_jobs", metadata,
+    "licence_jobs",
+    metadata,
     Column("jobid", String(64), primary_key=True),
     Column("provider_corpid", String(64), nullable=False, index=True),
     Column("kind", String(16), nullable=False),  # renew | multi | pay
@@ -231,7 +252,8 @@ licence_jobs = Table(
 )
 
 licence_job_items = Table(
-    "licence_job_items", metadata,
+    "licence_job_items",
+    metadata,
     Column("jobid", String(64), ForeignKey("licence_jobs.jobid"), primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("key", String(160), nullable=False),  # "userid|type" or corpid; unique per job
@@ -240,7 +262,8 @@ licence_job_items = Table(
 )
 
 activation_codes = Table(
-    "activation_codes", metadata,
+    "activation_codes",
+    metadata,
     Column("active_code", String(64), primary_key=True),
     Column("provider_corpid", String(64), nullable=False),
     Column("order_id", String(64), nullable=False, index=True),
@@ -265,7 +288,8 @@ activation_codes = Table(
 )
 
 reseller_profiles = Table(
-    "reseller_profiles", metadata,
+    "reseller_profiles",
+    metadata,
     Column("provider_corpid", String(64), primary_key=True),
     Column("name", String(64), primary_key=True),
     Column("config", JSON, nullable=False),

@@ -24,7 +24,8 @@ from tollhouse.adapters.db.tables import metadata
 from tollhouse.adapters.db.types import ScaledDecimal, UTCDateTime
 
 editions_vendors = Table(
-    "editions_vendors", metadata,
+    "editions_vendors",
+    metadata,
     Column("vendor_id", String(64), primary_key=True),  # the vendor's WeCom corpid by convention
     Column("tenant_id", String(120), ForeignKey("tenants.id"), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
@@ -33,25 +34,34 @@ editions_vendors = Table(
 )
 
 editions_suites = Table(
-    "editions_suites", metadata,
+    "editions_suites",
+    metadata,
     Column("suite_id", String(64), primary_key=True),
-    Column("vendor_id", String(64), ForeignKey("editions_vendors.vendor_id"), nullable=False,
-           index=True),
+    Column(
+        "vendor_id",
+        String(64),
+        ForeignKey("editions_vendors.vendor_id"),
+        nullable=False,
+        index=True,
+    ),
     Column("suite_secret", String(128), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
 
 editions_suite_tokens = Table(
-    "editions_suite_tokens", metadata,
+    "editions_suite_tokens",
+    metadata,
     Column("token", String(128), primary_key=True),
-    Column("suite_id", String(64), ForeignKey("editions_suites.suite_id"), nullable=False,
-           index=True),
+    Column(
+        "suite_id", String(64), ForeignKey("editions_suites.suite_id"), nullable=False, index=True
+    ),
     Column("issued_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
 
 editions_apps = Table(  # one app = one suite (template) authorised by one corp (AE1)
-    "editions_apps", metadata,
+    "editions_apps",
+    metadata,
     Column("app_id", String(160), primary_key=True),
     Column("vendor_id", String(64), ForeignKey("editions_vendors.vendor_id"), nullable=False),
     Column("tenant_id", String(120), nullable=False),
@@ -72,7 +82,8 @@ editions_apps = Table(  # one app = one suite (template) authorised by one corp 
 )
 
 editions_strategies = Table(  # every saved version (AE2, D28)
-    "editions_strategies", metadata,
+    "editions_strategies",
+    metadata,
     Column("app_id", String(160), ForeignKey("editions_apps.app_id"), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("saved_at", UTCDateTime, nullable=False),
@@ -80,10 +91,10 @@ editions_strategies = Table(  # every saved version (AE2, D28)
 )
 
 editions_terms = Table(
-    "editions_terms", metadata,
+    "editions_terms",
+    metadata,
     Column("term_id", String(64), primary_key=True),
-    Column("app_id", String(160), ForeignKey("editions_apps.app_id"), nullable=False,
-           index=True),
+    Column("app_id", String(160), ForeignKey("editions_apps.app_id"), nullable=False, index=True),
     Column("order_id", String(64), nullable=False),
     Column("edition_id", String(64), nullable=False),
     Column("headcount", Integer, nullable=False),
@@ -96,7 +107,8 @@ editions_terms = Table(
 )
 
 editions_orders = Table(
-    "editions_orders", metadata,
+    "editions_orders",
+    metadata,
     Column("order_id", String(64), primary_key=True),
     Column("app_id", String(160), ForeignKey("editions_apps.app_id"), nullable=False),
     Column("vendor_id", String(64), nullable=False),
@@ -135,10 +147,12 @@ editions_orders = Table(
 )
 
 editions_invoices = Table(
-    "editions_invoices", metadata,
+    "editions_invoices",
+    metadata,
     Column("invoice_id", String(64), primary_key=True),
-    Column("order_id", String(64), ForeignKey("editions_orders.order_id"), nullable=False,
-           index=True),
+    Column(
+        "order_id", String(64), ForeignKey("editions_orders.order_id"), nullable=False, index=True
+    ),
     Column("invoice_type", String(16), nullable=False),
     Column("title", String(200), nullable=False),
     Column("tax_id", String(64), nullable=False, default=""),
@@ -150,17 +164,20 @@ editions_invoices = Table(
 )
 
 editions_complaints = Table(
-    "editions_complaints", metadata,
+    "editions_complaints",
+    metadata,
     Column("complaint_id", String(64), primary_key=True),
-    Column("order_id", String(64), ForeignKey("editions_orders.order_id"), nullable=False,
-           index=True),
+    Column(
+        "order_id", String(64), ForeignKey("editions_orders.order_id"), nullable=False, index=True
+    ),
     Column("app_id", String(160), nullable=False),
     Column("text", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
 
 editions_nonces = Table(  # paytool signing: a nonce_str is unique within 15 minutes (§4.1)
-    "editions_nonces", metadata,
+    "editions_nonces",
+    metadata,
     Column("vendor_id", String(64), primary_key=True),
     Column("nonce", String(64), primary_key=True),
     Column("seen_at", UTCDateTime, nullable=False),

@@ -25,7 +25,8 @@ from tollhouse.adapters.db.tables import metadata
 from tollhouse.adapters.db.types import UTCDateTime
 
 wechat_accounts = Table(
-    "wechat_accounts", metadata,
+    "wechat_accounts",
+    metadata,
     Column("appid", String(32), primary_key=True),
     Column("tenant_id", String(120), nullable=False, unique=True),  # "wechat:<appid>"
     Column("secret", String(64), nullable=False),
@@ -41,7 +42,8 @@ wechat_accounts = Table(
 )
 
 wechat_tokens = Table(
-    "wechat_tokens", metadata,
+    "wechat_tokens",
+    metadata,
     Column("token", String(128), primary_key=True),
     Column("appid", String(32), nullable=False),
     Column("channel", String(80), nullable=False),  # api | api:isv:<component_appid>
@@ -53,7 +55,8 @@ wechat_tokens = Table(
 )
 
 wechat_followers = Table(
-    "wechat_followers", metadata,
+    "wechat_followers",
+    metadata,
     Column("appid", String(32), primary_key=True),
     Column("openid", String(64), primary_key=True),
     Column("ordinal", Integer, nullable=False),  # dense per account: the counter index
@@ -72,14 +75,16 @@ wechat_followers = Table(
 )
 
 wechat_tags = Table(
-    "wechat_tags", metadata,
+    "wechat_tags",
+    metadata,
     Column("appid", String(32), primary_key=True),
     Column("tag_id", Integer, primary_key=True),
     Column("name", String(64), nullable=False),
 )
 
 wechat_follower_tags = Table(
-    "wechat_follower_tags", metadata,
+    "wechat_follower_tags",
+    metadata,
     Column("appid", String(32), primary_key=True),
     Column("tag_id", Integer, primary_key=True),
     Column("openid", String(64), primary_key=True),
@@ -87,7 +92,8 @@ wechat_follower_tags = Table(
 )
 
 wechat_account_period = Table(  # §6.2: hist_m, hist_d, sub_d, api:<path>, rpm, clear_quota, …
-    "wechat_account_period", metadata,
+    "wechat_account_period",
+    metadata,
     Column("appid", String(32), primary_key=True),
     Column("kind", String(80), primary_key=True),
     Column("period", String(16), primary_key=True),  # local label: month, day or minute
@@ -95,7 +101,8 @@ wechat_account_period = Table(  # §6.2: hist_m, hist_d, sub_d, api:<path>, rpm,
 )
 
 wechat_clientmsgid = Table(
-    "wechat_clientmsgid", metadata,
+    "wechat_clientmsgid",
+    metadata,
     Column("appid", String(32), primary_key=True),
     Column("clientmsgid", String(128), primary_key=True),
     Column("msg_id", BigInteger, nullable=False),
@@ -103,13 +110,15 @@ wechat_clientmsgid = Table(
 )
 
 wechat_sequence = Table(  # msg_id values, increasing across the engine (§5.1)
-    "wechat_sequence", metadata,
+    "wechat_sequence",
+    metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
 
 wechat_jobs = Table(
-    "wechat_jobs", metadata,
+    "wechat_jobs",
+    metadata,
     Column("msg_id", BigInteger, primary_key=True, autoincrement=False),
     Column("appid", String(32), nullable=False),
     Column("channel", String(80), nullable=False),

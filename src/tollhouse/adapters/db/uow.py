@@ -34,7 +34,7 @@ class SqlUnitOfWork:
     @property
     def conn(self) -> Connection:
         if self._conn is None:
-            raise RuntimeError("unit of work used outside `with`")  # noqa: TRY003 - programming error
+            raise RuntimeError("unit of work used outside `with`")
         return self._conn
 
     @property
@@ -55,8 +55,12 @@ class SqlUnitOfWork:
         self._bind_capabilities(conn)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             if self._conn is not None and self._conn.in_transaction():
                 self._conn.rollback()

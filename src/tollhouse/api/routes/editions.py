@@ -126,12 +126,15 @@ def platform_errors() -> Iterator[None]:
         if not errcode:
             raise
         name = error.code.rsplit(".", 1)[-1]
-        raise PlatformRuleViolation(int(errcode), f"{name}: {error.message}", namespace="wecom",
-                                    details={k: v for k, v in error.details.items()
-                                             if k != "errcode"}) from error
+        raise PlatformRuleViolation(
+            int(errcode),
+            f"{name}: {error.message}",
+            namespace="wecom",
+            details={k: v for k, v in error.details.items() if k != "errcode"},
+        ) from error
 
 
-def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route table
+def router(runtime: Runtime) -> APIRouter:
     api = APIRouter()
     v1 = APIRouter(prefix="/v1/editions", tags=["editions"])
 
@@ -155,9 +158,13 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
         allow(request, *{"vendor": (vendor,), "admin": (admin,), "either": (vendor, admin)}[role])
 
     def once(request: Request, body: Any, action: Callable[[], Any], status: int = 200) -> Any:
-        code, answer = run_once(runtime, scope=f"editions:{request.url.path}",
-                                key=request.headers.get("idempotency-key"), body=body,
-                                action=lambda: (status, action()))
+        code, answer = run_once(
+            runtime,
+            scope=f"editions:{request.url.path}",
+            key=request.headers.get("idempotency-key"),
+            body=body,
+            action=lambda: (status, action()),
+        )
         return JSONResponse(answer, status_code=code)
 
     # --- set-up ----------------------------------------------------------------------------
@@ -165,8 +172,14 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @v1.post("/vendors", status_code=201)
     def _vendor(body: NewVendor, request: Request) -> dict[str, Any]:
         principal(runtime, request).require_operator()
-        return svc.create_vendor(runtime, body.vendor_id, name=body.name, sandbox=body.sandbox,
-                                 clock_now=when(body.clock_now), settings=body.settings)
+        return svc.create_vendor(
+            runtime,
+            body.vendor_id,
+            name=body.name,
+            sandbox=body.sandbox,
+            clock_now=when(body.clock_now),
+            settings=body.settings,
+        )
 
     @v1.post("/vendors/{vendor_id}/suites", status_code=201)
     def _suite(vendor_id: str, body: NewSuite, request: Request) -> dict[str, Any]:
@@ -176,8 +189,14 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @v1.post("/apps", status_code=201)
     def _app(body: NewApp, request: Request) -> dict[str, Any]:
         allow(request, svc.tenant_of(body.vendor_id))
-        return svc.create_app(runtime, body.vendor_id, suite_id=body.suite_id,
-                              corpid=body.corpid, corp_name=body.corp_name, app_id=body.app_id)
+        return svc.create_app(
+            runtime,
+            body.vendor_id,
+            suite_id=body.suite_id,
+            corpid=body.corpid,
+            corp_name=body.corp_name,
+            app_id=body.app_id,
+        )
 
     # --- P1–P3 -----------------------------------------------------------------------------
 
@@ -188,8 +207,7 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
         return svc.put_strategy(runtime, app_id, body)
 
     @v1.get("/apps/{app_id}/strategy")
-    def _get_strategy(app_id: str, request: Request, version: int | None = None
-                      ) -> dict[str, Any]:
+    def _get_strategy(app_id: str, request: Request, version: int | None = None) -> dict[str, Any]:
         as_either(request, app_id)
         return svc.get_strategy(runtime, app_id, version=version)
 
@@ -208,19 +226,34 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @v1.post("/apps/{app_id}/orders", status_code=201)
     def _order(app_id: str, body: OrderBody, request: Request) -> Any:
         as_admin(request, app_id)
-        return once(request, body.model_dump(),
-                    lambda: svc.create_order(runtime, app_id, body.request()), 201)
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.create_order(runtime, app_id, body.request()),
+            201,
+        )
 
     @v1.get("/apps/{app_id}/orders")
     def _orders(  # noqa: PLR0917 - query parameters
-            app_id: str, request: Request, status: int | None = None,
-                from_: int | None = None, to: int | None = None, cursor: str | None = None,
-                limit: int = 100) -> dict[str, Any]:
+        app_id: str,
+        request: Request,
+        status: int | None = None,
+        from_: int | None = None,
+        to: int | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> dict[str, Any]:
         as_either(request, app_id)
         start = request.query_params.get("from")
-        return svc.list_orders(runtime, app_id, status=status,
-                               start=when(int(start) if start else from_), end=when(to),
-                               cursor=cursor, limit=max(1, min(limit, 1000)))
+        return svc.list_orders(
+            runtime,
+            app_id,
+            status=status,
+            start=when(int(start) if start else from_),
+            end=when(to),
+            cursor=cursor,
+            limit=max(1, min(limit, 1000)),
+        )
 
     @v1.get("/orders/{order_id}")
     def _get_order(order_id: str, request: Request) -> dict[str, Any]:
@@ -230,9 +263,17 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @v1.post("/orders/{order_id}/payment")
     def _pay(order_id: str, body: Payment, request: Request) -> Any:
         principal(runtime, request).require_operator()
-        return once(request, body.model_dump(), lambda: svc.pay_order(
-            runtime, order_id, pay_channel=body.pay_channel,
-            channel_order_id=body.channel_order_id, paid_time=when(body.paid_time)))
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.pay_order(
+                runtime,
+                order_id,
+                pay_channel=body.pay_channel,
+                channel_order_id=body.channel_order_id,
+                paid_time=when(body.paid_time),
+            ),
+        )
 
     @v1.post("/orders/{order_id}/cancel")
     def _cancel(order_id: str, request: Request) -> Any:
@@ -244,34 +285,59 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @v1.post("/orders/{order_id}/refund")
     def _refund(order_id: str, body: RefundBody, request: Request) -> Any:
         order_as(request, order_id, "admin")
-        return once(request, body.model_dump(),
-                    lambda: svc.request_refund(runtime, order_id, reason=body.reason))
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.request_refund(runtime, order_id, reason=body.reason),
+        )
 
     @v1.post("/orders/{order_id}/refund/decision")
     def _decide(order_id: str, body: Decision, request: Request) -> Any:
         order_as(request, order_id, "vendor")
-        return once(request, body.model_dump(), lambda: svc.decide_refund_request(
-            runtime, order_id, approve=body.approve, note=body.note))
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.decide_refund_request(
+                runtime, order_id, approve=body.approve, note=body.note
+            ),
+        )
 
     @v1.post("/orders/{order_id}/invoice", status_code=201)
     def _invoice(order_id: str, body: InvoiceBody, request: Request) -> Any:
         order_as(request, order_id, "admin")
         extra = body.model_dump(exclude={"invoice_type", "title", "tax_id"})
-        return once(request, body.model_dump(), lambda: svc.request_invoice(
-            runtime, order_id, invoice_type=body.invoice_type, title=body.title,
-            tax_id=body.tax_id, extra=extra), 201)
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.request_invoice(
+                runtime,
+                order_id,
+                invoice_type=body.invoice_type,
+                title=body.title,
+                tax_id=body.tax_id,
+                extra=extra,
+            ),
+            201,
+        )
 
     @v1.post("/orders/{order_id}/invoice/status")
     def _invoice_status(order_id: str, body: InvoiceStatusBody, request: Request) -> Any:
         order_as(request, order_id, "vendor")
-        return once(request, body.model_dump(), lambda: svc.set_invoice_status(
-            runtime, order_id, status=body.status, note=body.note))
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.set_invoice_status(runtime, order_id, status=body.status, note=body.note),
+        )
 
     @v1.post("/orders/{order_id}/complaints", status_code=201)
     def _complaint(order_id: str, body: ComplaintBody, request: Request) -> Any:
         order_as(request, order_id, "admin")
-        return once(request, body.model_dump(),
-                    lambda: svc.add_complaint(runtime, order_id, text=body.text), 201)
+        return once(
+            request,
+            body.model_dump(),
+            lambda: svc.add_complaint(runtime, order_id, text=body.text),
+            201,
+        )
 
     # --- P15–P18 ---------------------------------------------------------------------------
 
@@ -304,8 +370,11 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     async def _suite_token(request: Request) -> dict[str, Any]:
         body = await json_body(request)
         token, expires = wecom.get_suite_token(
-            runtime, text(body, "suite_id") or "", text(body, "suite_secret") or "",
-            text(body, "suite_ticket") or "")
+            runtime,
+            text(body, "suite_id") or "",
+            text(body, "suite_secret") or "",
+            text(body, "suite_ticket") or "",
+        )
         return {**OK, "suite_access_token": token, "expires_in": expires}
 
     @api.post("/cgi-bin/service/get_order")
@@ -321,9 +390,12 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
         body = await json_body(request)
         with platform_errors():
             rows = wecom.service_order_list(
-                runtime, found, start=when(integer(body, "start_time", required=False)),
+                runtime,
+                found,
+                start=when(integer(body, "start_time", required=False)),
                 end=when(integer(body, "end_time", required=False)),
-                test_mode=integer(body, "test_mode", required=False, default=0) or 0)
+                test_mode=integer(body, "test_mode", required=False, default=0) or 0,
+            )
         return {**OK, "order_list": rows}
 
     @api.post("/cgi-bin/service/prolong_try")
@@ -331,8 +403,9 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
         found = suite(request)
         body = await json_body(request)
         with platform_errors():
-            end = wecom.prolong_for_suite(runtime, found, text(body, "buyer_corpid") or "",
-                                          integer(body, "prolong_days") or 0)
+            end = wecom.prolong_for_suite(
+                runtime, found, text(body, "buyer_corpid") or "", integer(body, "prolong_days") or 0
+            )
         return {**OK, "try_end_time": end}
 
     # --- WeCom-shaped: paytool/* with provider_access_token and signing ----------------------

@@ -15,8 +15,12 @@ from tollhouse.services.auth import create_key
 from tollhouse.services.runtime import Runtime
 
 # Each capability names its tenants by its own key; all resolve to one tenant id.
-TENANT_KEYS = {"tenant": "{}", "provider": "wecom:{}", "appid": "wechat:{}",
-               "billing_account": "whatsapp:{}"}
+TENANT_KEYS = {
+    "tenant": "{}",
+    "provider": "wecom:{}",
+    "appid": "wechat:{}",
+    "billing_account": "whatsapp:{}",
+}
 
 
 class ClockMove(BaseModel):
@@ -33,8 +37,10 @@ def resolve_tenant(values: dict[str, Any]) -> tuple[str, str, str]:
     """(tenant id, the key used, its value) from whichever tenant key was sent."""
     given = [(k, v) for k, v in values.items() if k in TENANT_KEYS and v]
     if len(given) != 1:
-        raise InvalidRequest("name exactly one tenant: tenant, provider, appid or billing_account",
-                             details={"given": [k for k, _ in given]})
+        raise InvalidRequest(
+            "name exactly one tenant: tenant, provider, appid or billing_account",
+            details={"given": [k for k, _ in given]},
+        )
     key, value = given[0]
     return TENANT_KEYS[key].format(value), key, str(value)
 
@@ -47,17 +53,30 @@ class NewKey(BaseModel):
 
 def event_json(event: Any, attempts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": event.id, "tenant": event.tenant_id, "kind": event.kind,
-        "occurred_at": event.occurred_at.isoformat(), "payload": event.payload,
-        "target_url": event.target_url, "content_type": event.content_type, "body": event.body,
-        "delivery_status": event.delivery_status, "attempts": event.attempts,
+        "id": event.id,
+        "tenant": event.tenant_id,
+        "kind": event.kind,
+        "occurred_at": event.occurred_at.isoformat(),
+        "payload": event.payload,
+        "target_url": event.target_url,
+        "content_type": event.content_type,
+        "body": event.body,
+        "delivery_status": event.delivery_status,
+        "attempts": event.attempts,
     }
     if attempts is not None:
         body["delivery_attempts"] = [
-            {"attempt": a["attempt"], "attempted_at": a["attempted_at"].isoformat(),
-             "http_status": a["http_status"], "ok": a["ok"], "error": a["error"],
-             "response_body": a["response_body"], "duration_ms": a["duration_ms"]}
-            for a in attempts]
+            {
+                "attempt": a["attempt"],
+                "attempted_at": a["attempted_at"].isoformat(),
+                "http_status": a["http_status"],
+                "ok": a["ok"],
+                "error": a["error"],
+                "response_body": a["response_body"],
+                "duration_ms": a["duration_ms"],
+            }
+            for a in attempts
+        ]
     return body
 
 
@@ -89,22 +108,28 @@ def router(runtime: Runtime) -> APIRouter:
         else:
             with runtime.uow(readonly=True) as uow:
                 target = clocks.tenant_now(runtime, uow, tenant) + timedelta(
-                    seconds=body.advance_s or 0)
+                    seconds=body.advance_s or 0
+                )
         moved = clocks.move_clock(runtime, tenant, target)
         return {key: value, "tenant": tenant, "now": moved.now.isoformat(), "ran": moved.ran}
 
     @api.get("/events")
-    def _events(request: Request, tenant: str | None = None, kind: str | None = None,
-                after: int = 0, limit: int = 100) -> dict[str, Any]:
+    def _events(
+        request: Request,
+        tenant: str | None = None,
+        kind: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> dict[str, Any]:
         who = principal(runtime, request)
         scope = [who.tenant_id] if who.tenant_id else ([tenant] if tenant else None)
         if tenant and who.tenant_id:
             who.require(tenant)
         with runtime.uow(readonly=True) as uow:
-            rows = uow.events.feed(tenant_ids=scope, kind=kind, after_id=after,
-                                   limit=max(1, min(limit, 1000)))
-        return {"events": [event_json(e) for e in rows],
-                "next": rows[-1].id if rows else after}
+            rows = uow.events.feed(
+                tenant_ids=scope, kind=kind, after_id=after, limit=max(1, min(limit, 1000))
+            )
+        return {"events": [event_json(e) for e in rows], "next": rows[-1].id if rows else after}
 
     @api.get("/events/{event_id}")
     def _event(event_id: int, request: Request) -> dict[str, Any]:

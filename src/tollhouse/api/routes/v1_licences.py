@@ -34,8 +34,10 @@ class AccountCount(Strict):
     external_contact_count: int = Field(default=0, ge=0)
 
     def counts(self) -> dict[AccountType, int]:
-        return {AccountType.BASIC: self.base_count,
-                AccountType.INTEROP: self.external_contact_count}
+        return {
+            AccountType.BASIC: self.base_count,
+            AccountType.INTEROP: self.external_contact_count,
+        }
 
 
 class AccountDuration(Strict):
@@ -104,7 +106,7 @@ def _tenant(provider: str) -> str:
     return setup.tenant_id_of(provider)
 
 
-def router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one route table
+def router(runtime: Runtime) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["wecom-licences"])
 
     def allowed(request: Request, provider: str) -> None:
@@ -123,39 +125,61 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one route table
     @api.post("/wecom/providers/{corpid}/balance")
     def _balance(corpid: str, body: BalanceRequest, request: Request) -> dict[str, Any]:
         principal(runtime, request).require_operator()
-        balance = setup.set_balance(runtime, corpid, balance_fen=body.balance_fen,
-                                    top_up_fen=body.top_up_fen)
+        balance = setup.set_balance(
+            runtime, corpid, balance_fen=body.balance_fen, top_up_fen=body.top_up_fen
+        )
         return {"corpid": corpid, "balance_fen": balance}
 
     @api.post("/wecom/licences/quote")
     def _quote(body: QuoteRequest, request: Request) -> dict[str, Any]:
         allowed(request, body.provider)
         if body.order_kind == "new":
-            quote = quote_new(runtime, body.provider, body.corpid, body.account_count.counts(),
-                              body.account_duration.duration(), at=body.at)
+            quote = quote_new(
+                runtime,
+                body.provider,
+                body.corpid,
+                body.account_count.counts(),
+                body.account_duration.duration(),
+                at=body.at,
+            )
         else:
             from tollhouse.domain.periods import from_unix  # noqa: PLC0415
 
             expire = body.account_duration.new_expire_time
             quote = quote_renewal(
-                runtime, body.provider, body.corpid,
+                runtime,
+                body.provider,
+                body.corpid,
                 [(a.userid, AccountType(a.type)) for a in body.renew_accounts],
                 months=body.account_duration.months or None,
-                new_expire_time=None if expire is None else from_unix(expire), at=body.at)
-        return {"lines": [line_json(line) for line in quote.lines], "price": quote.price,
-                "at": quote.at.isoformat()}
+                new_expire_time=None if expire is None else from_unix(expire),
+                at=body.at,
+            )
+        return {
+            "lines": [line_json(line) for line in quote.lines],
+            "price": quote.price,
+            "at": quote.at.isoformat(),
+        }
 
     @api.post("/wecom/licences/reseller-quote")
     def _reseller(body: ResellerQuoteRequest, request: Request) -> dict[str, Any]:
         allowed(request, body.provider)
         quote = quote_reseller(
-            runtime, body.provider, body.corpid, body.profile, body.account_count.counts(),
+            runtime,
+            body.provider,
+            body.corpid,
+            body.profile,
+            body.account_count.counts(),
             kind=body.purchase_kind,
             duration=None if body.account_duration is None else body.account_duration.duration(),
-            coterm=body.coterm, at=body.at)
+            coterm=body.coterm,
+            at=body.at,
+        )
         answer: dict[str, Any] = {
-            "quote_status": quote.quote_status, "purchase_kind": str(quote.purchase_kind),
-            "lines": [line_json(line) for line in quote.lines], "price": quote.price,
+            "quote_status": quote.quote_status,
+            "purchase_kind": str(quote.purchase_kind),
+            "lines": [line_json(line) for line in quote.lines],
+            "price": quote.price,
             "account_duration": {"months": quote.duration.months, "days": quote.duration.days},
         }
         if quote.custom_from_position is not None:
@@ -163,8 +187,9 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one route table
         return answer
 
     @api.put("/wecom/licences/profiles/{name}")
-    def _save_profile(name: str, provider: str, config: dict[str, Any],
-                      request: Request) -> dict[str, Any]:
+    def _save_profile(
+        name: str, provider: str, config: dict[str, Any], request: Request
+    ) -> dict[str, Any]:
         allowed(request, provider)
         profile_from_config(name, config)  # validates: L69, §3.3
         with runtime.uow() as uow:
@@ -184,14 +209,26 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one route table
         allowed(request, body.provider)
 
         def action() -> tuple[int, Any]:
-            order = orders.create_new_order(runtime, body.provider, orders.NewOrder(
-                body.corpid, body.buyer_userid, body.account_count.base_count,
-                body.account_count.external_contact_count, body.account_duration.duration()))
+            order = orders.create_new_order(
+                runtime,
+                body.provider,
+                orders.NewOrder(
+                    body.corpid,
+                    body.buyer_userid,
+                    body.account_count.base_count,
+                    body.account_count.external_contact_count,
+                    body.account_duration.duration(),
+                ),
+            )
             return 201, order_json(order, at=order.create_time)
 
-        status, answer = run_once(runtime, scope=f"orders:{_tenant(body.provider)}",
-                                  key=request.headers.get("idempotency-key"),
-                                  body=body.model_dump(mode="json"), action=action)
+        status, answer = run_once(
+            runtime,
+            scope=f"orders:{_tenant(body.provider)}",
+            key=request.headers.get("idempotency-key"),
+            body=body.model_dump(mode="json"),
+            action=action,
+        )
         return JSONResponse(answer, status_code=status)
 
     @api.get("/wecom/licences/orders")
@@ -218,8 +255,11 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one route table
             raise violation(40058, "the body must be a JSON object")
         handler = SANDBOX_ACTIONS.get(action)
         if handler is None:
-            raise violation(40058, f"unknown sandbox action {action!r}; one of "
-                            f"{sorted(SANDBOX_ACTIONS)}", kind="not_found")
+            raise violation(
+                40058,
+                f"unknown sandbox action {action!r}; one of {sorted(SANDBOX_ACTIONS)}",
+                kind="not_found",
+            )
         return handler(runtime, body)
 
     return api
@@ -230,13 +270,21 @@ def _provider(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     with runtime.uow(readonly=True) as uow:
         exists = uow.licences.provider(corpid) is not None
     if not exists:
-        setup.create_provider(runtime, setup.NewProvider(
-            corpid=corpid, provider_secret=str(body.get("provider_secret", "")),
-            name=str(body.get("name", "")), sandbox=bool(body.get("sandbox", True)),
-            admins=[a if isinstance(a, str) else a["userid"] for a in body.get("admins", [])],
-            callback_url=body.get("callback_url"), callback_token=body.get("callback_token"),
-            encoding_aes_key=body.get("encoding_aes_key"), balance_fen=body.get("balance_fen"),
-            settings=body.get("settings")))
+        setup.create_provider(
+            runtime,
+            setup.NewProvider(
+                corpid=corpid,
+                provider_secret=str(body.get("provider_secret", "")),
+                name=str(body.get("name", "")),
+                sandbox=bool(body.get("sandbox", True)),
+                admins=[a if isinstance(a, str) else a["userid"] for a in body.get("admins", [])],
+                callback_url=body.get("callback_url"),
+                callback_token=body.get("callback_token"),
+                encoding_aes_key=body.get("encoding_aes_key"),
+                balance_fen=body.get("balance_fen"),
+                settings=body.get("settings"),
+            ),
+        )
         return {"corpid": corpid, "created": True}
     admins = [a if isinstance(a, dict) else {"userid": a} for a in body.get("admins", [])]
     setup.update_provider(runtime, corpid, **{**body, "admins": admins})
@@ -244,9 +292,14 @@ def _provider(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _corp(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    corp = setup.save_corp(runtime, str(body["provider"]), str(body["corpid"]),
-                           name=str(body.get("name", "")), is_test=body.get("is_test"),
-                           members=body.get("members", []))
+    corp = setup.save_corp(
+        runtime,
+        str(body["provider"]),
+        str(body["corpid"]),
+        name=str(body.get("name", "")),
+        is_test=body.get("is_test"),
+        members=body.get("members", []),
+    )
     return {"corpid": corp["corpid"], "is_test": corp["is_test"]}
 
 
@@ -256,13 +309,23 @@ def _install(runtime: Runtime, body: dict[str, Any], *, uninstall: bool = False)
     def when(name: str) -> Any:
         return None if body.get(name) is None else from_unix(int(body[name]))
 
-    row = setup.install_app(runtime, str(body["provider"]), str(body["corpid"]),
-                            str(body.get("suite_id", "suite")), at=when("time"),
-                            license_status=body.get("license_status"),
-                            license_check_time=when("license_check_time"),
-                            has_trial=body.get("has_trial"), uninstall=uninstall)
-    return {"corpid": row["corpid"], "suite_id": row["suite_id"], "installed": row["installed"],
-            "first_install_time": int(row["first_install_time"].timestamp())}
+    row = setup.install_app(
+        runtime,
+        str(body["provider"]),
+        str(body["corpid"]),
+        str(body.get("suite_id", "suite")),
+        at=when("time"),
+        license_status=body.get("license_status"),
+        license_check_time=when("license_check_time"),
+        has_trial=body.get("has_trial"),
+        uninstall=uninstall,
+    )
+    return {
+        "corpid": row["corpid"],
+        "suite_id": row["suite_id"],
+        "installed": row["installed"],
+        "first_install_time": int(row["first_install_time"].timestamp()),
+    }
 
 
 def _order_action(name: str) -> Any:
@@ -276,23 +339,32 @@ def _order_action(name: str) -> Any:
             decision = body.get("decision", "approve")
             if decision not in ("approve", "refuse"):
                 raise violation(40058, f"decision {decision!r} must be approve or refuse")
-            order = orders.decide_refund(runtime, provider, order_id,
-                                         approve=decision == "approve")
+            order = orders.decide_refund(runtime, provider, order_id, approve=decision == "approve")
         return {"order_id": order.order_id, "order_status": int(order.status)}
+
     return run
 
 
 def _balance_action(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    balance = setup.set_balance(runtime, str(body["provider"]), balance_fen=body.get("balance_fen"),
-                                top_up_fen=body.get("top_up_fen"))
+    balance = setup.set_balance(
+        runtime,
+        str(body["provider"]),
+        balance_fen=body.get("balance_fen"),
+        top_up_fen=body.get("top_up_fen"),
+    )
     return {"balance_fen": balance}
 
 
 def _link(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    setup.link_corps(runtime, str(body["provider"]), str(body["up_corpid"]),
-                     str(body["down_corpid"]), link_type=int(body.get("link_type", 0)),
-                     app_shared=bool(body.get("app_shared", True)),
-                     headcount=int(body.get("headcount", 0)))
+    setup.link_corps(
+        runtime,
+        str(body["provider"]),
+        str(body["up_corpid"]),
+        str(body["down_corpid"]),
+        link_type=int(body.get("link_type", 0)),
+        app_shared=bool(body.get("app_shared", True)),
+        headcount=int(body.get("headcount", 0)),
+    )
     return {"linked": True}
 
 

@@ -32,8 +32,10 @@ def rid() -> str:
 
 
 def platform_error(error: m.MassSendViolation) -> dict[str, Any]:
-    body: dict[str, Any] = {"errcode": error.errcode,
-                            "errmsg": f"{error.platform_errmsg} rid: {rid()}"}
+    body: dict[str, Any] = {
+        "errcode": error.errcode,
+        "errmsg": f"{error.platform_errmsg} rid: {rid()}",
+    }
     if isinstance(error, m.DuplicateClientMsgId) and error.errcode == 45065:  # noqa: PLR2004
         body["msg_id"] = error.msg_id
     return body
@@ -61,8 +63,10 @@ async def _call(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]
 
 def v1_error(error: TollhouseError) -> JSONResponse:
     """``{"error": {"code", "message", "details"}}`` with the class's stable code."""
-    return JSONResponse({"error": {"code": error.code, "message": error.message,
-                                   "details": error.details}}, status_code=http_status(error))
+    return JSONResponse(
+        {"error": {"code": error.code, "message": error.message, "details": error.details}},
+        status_code=http_status(error),
+    )
 
 
 # -- admin request bodies -----------------------------------------------------------------------
@@ -140,7 +144,7 @@ class ReachBody(BaseModel):
     openids: list[str] | None = Field(default=None, max_length=100_000)
 
 
-def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route table per platform
+def router(runtime: Runtime) -> APIRouter:
     api = APIRouter()
     cgi = APIRouter(prefix="/cgi-bin", tags=["wechat"])
     admin = APIRouter(prefix="/v1/wechat", tags=["wechat admin"])
@@ -153,11 +157,19 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @cgi.get("/token")
     async def _token(request: Request) -> dict[str, Any]:
         q = request.query_params
-        return await _call(lambda: svc.issue_token(
-            runtime, grant_type=q.get("grant_type"), appid=q.get("appid"), secret=q.get("secret")))
+        return await _call(
+            lambda: svc.issue_token(
+                runtime,
+                grant_type=q.get("grant_type"),
+                appid=q.get("appid"),
+                secret=q.get("secret"),
+            )
+        )
 
-    def post(path: str, fn: Callable[[Runtime, str | None, dict[str, Any]], dict[str, Any]],
-             ) -> None:
+    def post(
+        path: str,
+        fn: Callable[[Runtime, str | None, dict[str, Any]], dict[str, Any]],
+    ) -> None:
         async def handler(request: Request) -> dict[str, Any]:
             try:
                 body = await _body(request)
@@ -181,14 +193,17 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     post("/tags/update", svc.tags_update)
     post("/tags/delete", svc.tags_delete)
     post("/tags/members/batchtagging", svc.batch_tagging)
-    post("/tags/members/batchuntagging",
-         lambda rt, tok, body: svc.batch_tagging(rt, tok, body, untag=True))
+    post(
+        "/tags/members/batchuntagging",
+        lambda rt, tok, body: svc.batch_tagging(rt, tok, body, untag=True),
+    )
     post("/tags/getidlist", svc.tag_id_list)
 
     @cgi.get("/user/get")
     async def _users(request: Request) -> dict[str, Any]:
-        return await _call(svc.user_get, runtime, token(request),
-                           request.query_params.get("next_openid"))
+        return await _call(
+            svc.user_get, runtime, token(request), request.query_params.get("next_openid")
+        )
 
     @cgi.get("/tags/get")
     async def _tags(request: Request) -> dict[str, Any]:
@@ -230,10 +245,14 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @admin.post("/accounts/{appid}/followers", status_code=201)
     async def _followers(appid: str, body: FollowersBody, request: Request) -> Any:
         allowed(request, appid)
-        specs = None if body.followers is None else [
-            f.model_dump(exclude_none=True) for f in body.followers]
-        return await run(lambda: svc.add_followers(runtime, appid, followers=specs,
-                                                   generate=body.generate), 201)
+        specs = (
+            None
+            if body.followers is None
+            else [f.model_dump(exclude_none=True) for f in body.followers]
+        )
+        return await run(
+            lambda: svc.add_followers(runtime, appid, followers=specs, generate=body.generate), 201
+        )
 
     @admin.get("/accounts/{appid}/followers/{openid}")
     async def _follower(appid: str, openid: str, request: Request) -> Any:
@@ -241,23 +260,25 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
         return await run(lambda: svc.get_follower(runtime, appid, openid))
 
     @admin.patch("/accounts/{appid}/followers/{openid}")
-    async def _follower_patch(appid: str, openid: str, body: FollowerPatch,
-                              request: Request) -> Any:
+    async def _follower_patch(
+        appid: str, openid: str, body: FollowerPatch, request: Request
+    ) -> Any:
         allowed(request, appid)
         return await run(lambda: svc.update_follower(runtime, appid, openid, **body.model_dump()))
 
     @admin.get("/accounts/{appid}/followers/{openid}/quota")
-    async def _follower_quota(appid: str, openid: str, request: Request,
-                              month: str | None = None) -> Any:
+    async def _follower_quota(
+        appid: str, openid: str, request: Request, month: str | None = None
+    ) -> Any:
         allowed(request, appid)
         return await run(lambda: svc.follower_quota(runtime, appid, openid, month))
 
     @admin.put("/accounts/{appid}/followers/{openid}/quota/{month}")
-    async def _seed(appid: str, openid: str, month: str, body: QuotaSeed,
-                    request: Request) -> Any:
+    async def _seed(appid: str, openid: str, month: str, body: QuotaSeed, request: Request) -> Any:
         allowed(request, appid)
-        return await run(lambda: svc.seed_follower_quota(runtime, appid, openid, month,
-                                                         body.received))
+        return await run(
+            lambda: svc.seed_follower_quota(runtime, appid, openid, month, body.received)
+        )
 
     @admin.post("/accounts/{appid}/web-sends", status_code=201)
     async def _web_send(appid: str, request: Request) -> Any:
@@ -288,20 +309,26 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @admin.post("/accounts/{appid}/jobs/{msg_id}/confirmation")
     async def _confirm(appid: str, msg_id: int, body: Confirmation, request: Request) -> Any:
         allowed(request, appid)
-        return await run(lambda: svc.confirm_job(runtime, appid, msg_id,
-                                                 approve=body.decision == "approve"))
+        return await run(
+            lambda: svc.confirm_job(runtime, appid, msg_id, approve=body.decision == "approve")
+        )
 
     @admin.post("/accounts/{appid}/jobs/{msg_id}/review")
     async def _review(appid: str, msg_id: int, body: Review, request: Request) -> Any:
         allowed(request, appid)
-        return await run(lambda: svc.review_job(runtime, appid, msg_id, verdict=body.verdict,
-                                                code=body.code))
+        return await run(
+            lambda: svc.review_job(runtime, appid, msg_id, verdict=body.verdict, code=body.code)
+        )
 
     @admin.post("/accounts/{appid}/authorizations", status_code=201)
     async def _authorize(appid: str, body: Authorization, request: Request) -> Any:
         allowed(request, appid)
-        return await run(lambda: svc.authorize_component(
-            runtime, appid, component_appid=body.component_appid, funcscope=body.funcscope), 201)
+        return await run(
+            lambda: svc.authorize_component(
+                runtime, appid, component_appid=body.component_appid, funcscope=body.funcscope
+            ),
+            201,
+        )
 
     @admin.get("/accounts/{appid}/events")
     async def _events(appid: str, request: Request, since: datetime | None = None) -> Any:
@@ -313,8 +340,11 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
     @admin.post("/accounts/{appid}/reach")
     async def _reach(appid: str, body: ReachBody, request: Request) -> Any:
         allowed(request, appid)
-        return await run(lambda: svc.reach(runtime, appid, is_to_all=body.is_to_all,
-                                           tag_id=body.tag_id, openids=body.openids))
+        return await run(
+            lambda: svc.reach(
+                runtime, appid, is_to_all=body.is_to_all, tag_id=body.tag_id, openids=body.openids
+            )
+        )
 
     api.include_router(cgi)
     api.include_router(admin)

@@ -50,17 +50,20 @@ class _Reader:
         self.problem(path, f"expected an object, got {type(value).__name__}")
         return {}
 
-    def integer(self, raw: dict[str, Any], name: str, path: str, *, required: bool = True,
-                rule: str = "AE3") -> int | None:
+    def integer(
+        self, raw: dict[str, Any], name: str, path: str, *, required: bool = True, rule: str = "AE3"
+    ) -> int | None:
         value = raw.get(name)
         if value is None:
             if required:
                 self.problem(f"{path}.{name}", f"{name} is required", rule)
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(f"{path}.{name}",
-                         f"{name} must be an integer (fen and days are whole numbers), "
-                         f"got {value!r}", rule)
+            self.problem(
+                f"{path}.{name}",
+                f"{name} must be an integer (fen and days are whole numbers), got {value!r}",
+                rule,
+            )
             return None
         return value
 
@@ -158,8 +161,9 @@ def _rule(read: _Reader, value: Any, path: str) -> PerPersonRule | TieredRule:
     if kind == "per_person":
         return PerPersonRule(read.integer(raw, "unit_price_fen", path, rule="AE11") or 0)
     if kind != "tiered":
-        read.problem(f"{path}.type", f"rule type must be 'per_person' or 'tiered', got {kind!r}",
-                     "AE11")
+        read.problem(
+            f"{path}.type", f"rule type must be 'per_person' or 'tiered', got {kind!r}", "AE11"
+        )
         return PerPersonRule(1)
     tiers_raw = raw.get("tiers")
     if not isinstance(tiers_raw, list):
@@ -169,14 +173,18 @@ def _rule(read: _Reader, value: Any, path: str) -> PerPersonRule | TieredRule:
     for index, item in enumerate(tiers_raw):
         where = f"{path}.tiers[{index}]"
         tier = read.obj(item, where)
-        tiers.append(PriceTier(
-            first=read.integer(tier, "from", where, rule="AE12") or 0,
-            last=read.integer(tier, "to", where, required=False, rule="AE12"),
-            fixed_price_fen=read.integer(tier, "fixed_price_fen", where, required=False,
-                                         rule="AE12"),
-            unit_price_fen=read.integer(tier, "unit_price_fen", where, required=False,
-                                        rule="AE12"),
-        ))
+        tiers.append(
+            PriceTier(
+                first=read.integer(tier, "from", where, rule="AE12") or 0,
+                last=read.integer(tier, "to", where, required=False, rule="AE12"),
+                fixed_price_fen=read.integer(
+                    tier, "fixed_price_fen", where, required=False, rule="AE12"
+                ),
+                unit_price_fen=read.integer(
+                    tier, "unit_price_fen", where, required=False, rule="AE12"
+                ),
+            )
+        )
     return TieredRule(tuple(tiers))
 
 
@@ -187,8 +195,11 @@ def _discount(read: _Reader, value: Any, path: str) -> DurationDiscount | None:
     try:
         kind = DiscountType(str(raw.get("type")))
     except ValueError:
-        read.problem(f"{path}.type", "discount type must be 'price_discount' or 'bonus_days', "
-                     f"got {raw.get('type')!r}", "AE14")
+        read.problem(
+            f"{path}.type",
+            f"discount type must be 'price_discount' or 'bonus_days', got {raw.get('type')!r}",
+            "AE14",
+        )
         return None
     field = "rate_percent" if kind is DiscountType.PRICE_DISCOUNT else "bonus_days"
     rows_raw = raw.get("rows")
@@ -199,8 +210,12 @@ def _discount(read: _Reader, value: Any, path: str) -> DurationDiscount | None:
     for index, item in enumerate(rows_raw):
         where = f"{path}.rows[{index}]"
         row = read.obj(item, where)
-        rows.append(DiscountRow(read.integer(row, "min_cycles", where, rule="AE14") or 0,
-                                read.integer(row, field, where, rule="AE14") or 0))
+        rows.append(
+            DiscountRow(
+                read.integer(row, "min_cycles", where, rule="AE14") or 0,
+                read.integer(row, field, where, rule="AE14") or 0,
+            )
+        )
     return DurationDiscount(kind, tuple(rows))
 
 
@@ -215,8 +230,10 @@ def strategy_to_json(strategy: Strategy) -> dict[str, Any]:
 
 def edition_to_json(edition: Edition) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "edition_id": edition.edition_id, "edition_name": edition.edition_name,
-        "basic": edition.basic, "cycle": edition.cycle.value,
+        "edition_id": edition.edition_id,
+        "edition_name": edition.edition_name,
+        "basic": edition.basic,
+        "cycle": edition.cycle.value,
     }
     rule = edition.rule
     if isinstance(rule, PerPersonRule):
@@ -224,14 +241,18 @@ def edition_to_json(edition: Edition) -> dict[str, Any]:
     else:
         body["rule"] = {"type": "tiered", "tiers": [_tier_json(t) for t in rule.tiers]}
     if edition.discount is not None:
-        field = ("rate_percent" if edition.discount.type is DiscountType.PRICE_DISCOUNT
-                 else "bonus_days")
-        body["discount"] = {"type": edition.discount.type.value,
-                            "rows": [{"min_cycles": r.min_cycles, field: r.value}
-                                     for r in edition.discount.rows]}
+        field = (
+            "rate_percent" if edition.discount.type is DiscountType.PRICE_DISCOUNT else "bonus_days"
+        )
+        body["discount"] = {
+            "type": edition.discount.type.value,
+            "rows": [{"min_cycles": r.min_cycles, field: r.value} for r in edition.discount.rows],
+        }
     if edition.limits is not None:
-        body["headcount_limits"] = {"min_users": edition.limits.min_users,
-                                    "max_users": edition.limits.max_users}
+        body["headcount_limits"] = {
+            "min_users": edition.limits.min_users,
+            "max_users": edition.limits.max_users,
+        }
     if edition.max_price_fen_per_cycle is not None:
         body["price_cap"] = {"max_price_fen_per_cycle": edition.max_price_fen_per_cycle}
     return body
@@ -254,9 +275,14 @@ def quote_to_json(quote: Quote) -> dict[str, Any]:
         "user_count": quote.headcount,
         "amount_fen": quote.amount_fen,
         "order_period": quote.order_period,
-        "lines": [{"kind": line.kind.value, "amount_fen": line.amount_fen,
-                   **({"term_id": line.term_id} if line.term_id else {})}
-                  for line in quote.lines],
+        "lines": [
+            {
+                "kind": line.kind.value,
+                "amount_fen": line.amount_fen,
+                **({"term_id": line.term_id} if line.term_id else {}),
+            }
+            for line in quote.lines
+        ],
     }
     price = quote.price
     if price is not None:
@@ -267,22 +293,39 @@ def quote_to_json(quote: Quote) -> dict[str, Any]:
                 discount["rate_percent"] = price.discount.rate_percent
             if price.discount.bonus_days is not None:
                 discount["bonus_days"] = price.discount.bonus_days
-        body.update({
-            "cycles": price.cycles, "cycle_price_fen": price.cycle_price_fen,
-            "base_fen": price.base_fen, "discount": discount,
-            "after_discount": str(price.after_discount), "cap_fen": price.cap_fen,
-            "after_cap": str(price.after_cap), "purchased_days": price.purchased_days,
-            "bonus_days": price.bonus_days, "term_days": price.term_days,
-        })
+        body.update(
+            {
+                "cycles": price.cycles,
+                "cycle_price_fen": price.cycle_price_fen,
+                "base_fen": price.base_fen,
+                "discount": discount,
+                "after_discount": str(price.after_discount),
+                "cap_fen": price.cap_fen,
+                "after_cap": str(price.after_cap),
+                "purchased_days": price.purchased_days,
+                "bonus_days": price.bonus_days,
+                "term_days": price.term_days,
+            }
+        )
     else:
-        body.update({
-            "terms": [{"term_id": t.term_id, "remaining_days": t.remaining_days,
-                       "term_days": t.term_days, "value": str(t.value),
-                       "new_value": str(t.new_value), "credit": str(t.credit),
-                       "new_plan_value": str(t.new_plan_value)} for t in quote.terms],
-            "credit_forfeited_fen": quote.credit_forfeited_fen,
-            "credit": str(_sum4(t.credit for t in quote.terms)),
-        })
+        body.update(
+            {
+                "terms": [
+                    {
+                        "term_id": t.term_id,
+                        "remaining_days": t.remaining_days,
+                        "term_days": t.term_days,
+                        "value": str(t.value),
+                        "new_value": str(t.new_value),
+                        "credit": str(t.credit),
+                        "new_plan_value": str(t.new_plan_value),
+                    }
+                    for t in quote.terms
+                ],
+                "credit_forfeited_fen": quote.credit_forfeited_fen,
+                "credit": str(_sum4(t.credit for t in quote.terms)),
+            }
+        )
     return body
 
 

@@ -94,9 +94,7 @@ def _compile(edition: Edition, settings: EditionSettings) -> _Compiled:
 class PriceBook:
     """Quotes of one strategy version; safe to share between threads (the memo is a dict)."""
 
-    def __init__(
-        self, strategy: Strategy, *, settings: EditionSettings = DEFAULT_SETTINGS
-    ) -> None:
+    def __init__(self, strategy: Strategy, *, settings: EditionSettings = DEFAULT_SETTINGS) -> None:
         self.strategy = strategy
         self.settings = settings
         self._compiled = {e.edition_id: _compile(e, settings) for e in strategy.editions}

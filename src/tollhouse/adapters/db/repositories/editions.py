@@ -2,8 +2,6 @@
 orders, invoices, complaints and paytool nonces. Rows go in and out as plain dicts and `Term`s;
 the service turns rows into domain entities."""
 
-# ruff: noqa: SLF001 - SQLAlchemy's Row._mapping is its public dict view
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -35,8 +33,9 @@ class Repository:
         self.conn.execute(insert(t.editions_vendors).values(**values))
 
     def vendor(self, vendor_id: str) -> dict[str, Any] | None:
-        return self._one(select(t.editions_vendors)
-                         .where(t.editions_vendors.c.vendor_id == vendor_id))
+        return self._one(
+            select(t.editions_vendors).where(t.editions_vendors.c.vendor_id == vendor_id)
+        )
 
     def vendors(self) -> list[dict[str, Any]]:
         return self._all(select(t.editions_vendors).order_by(t.editions_vendors.c.vendor_id))
@@ -47,20 +46,30 @@ class Repository:
     def suite(self, suite_id: str) -> dict[str, Any] | None:
         return self._one(select(t.editions_suites).where(t.editions_suites.c.suite_id == suite_id))
 
-    def add_suite_token(self, *, token: str, suite_id: str, issued_at: datetime,
-                        expires_at: datetime) -> None:
-        self.conn.execute(insert(t.editions_suite_tokens).values(
-            token=token, suite_id=suite_id, issued_at=issued_at, expires_at=expires_at))
+    def add_suite_token(
+        self, *, token: str, suite_id: str, issued_at: datetime, expires_at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.editions_suite_tokens).values(
+                token=token, suite_id=suite_id, issued_at=issued_at, expires_at=expires_at
+            )
+        )
 
     def suite_token(self, token: str) -> dict[str, Any] | None:
-        return self._one(select(t.editions_suite_tokens)
-                         .where(t.editions_suite_tokens.c.token == token))
+        return self._one(
+            select(t.editions_suite_tokens).where(t.editions_suite_tokens.c.token == token)
+        )
 
     def live_suite_token(self, suite_id: str, *, at: datetime) -> dict[str, Any] | None:
-        return self._one(select(t.editions_suite_tokens).where(
-            t.editions_suite_tokens.c.suite_id == suite_id,
-            t.editions_suite_tokens.c.expires_at > at,
-        ).order_by(t.editions_suite_tokens.c.expires_at.desc()).limit(1))
+        return self._one(
+            select(t.editions_suite_tokens)
+            .where(
+                t.editions_suite_tokens.c.suite_id == suite_id,
+                t.editions_suite_tokens.c.expires_at > at,
+            )
+            .order_by(t.editions_suite_tokens.c.expires_at.desc())
+            .limit(1)
+        )
 
     # --- apps and strategies ------------------------------------------------------------------
 
@@ -71,8 +80,11 @@ class Repository:
         return self._one(select(t.editions_apps).where(t.editions_apps.c.app_id == app_id))
 
     def app_by_suite_corp(self, suite_id: str, corpid: str) -> dict[str, Any] | None:
-        return self._one(select(t.editions_apps).where(t.editions_apps.c.suite_id == suite_id,
-                                                       t.editions_apps.c.corpid == corpid))
+        return self._one(
+            select(t.editions_apps).where(
+                t.editions_apps.c.suite_id == suite_id, t.editions_apps.c.corpid == corpid
+            )
+        )
 
     def apps(self, vendor_id: str | None = None) -> list[dict[str, Any]]:
         query = select(t.editions_apps).order_by(t.editions_apps.c.app_id)
@@ -81,29 +93,46 @@ class Repository:
         return self._all(query)
 
     def update_app(self, app_id: str, **values: Any) -> None:
-        self.conn.execute(update(t.editions_apps).where(t.editions_apps.c.app_id == app_id)
-                          .values(**values))
+        self.conn.execute(
+            update(t.editions_apps).where(t.editions_apps.c.app_id == app_id).values(**values)
+        )
 
     def bump_plan_version(self, app_id: str) -> int:
-        self.conn.execute(update(t.editions_apps).where(t.editions_apps.c.app_id == app_id)
-                          .values(plan_version=t.editions_apps.c.plan_version + 1))
-        return int(self.conn.execute(select(t.editions_apps.c.plan_version)
-                                     .where(t.editions_apps.c.app_id == app_id)).scalar_one())
+        self.conn.execute(
+            update(t.editions_apps)
+            .where(t.editions_apps.c.app_id == app_id)
+            .values(plan_version=t.editions_apps.c.plan_version + 1)
+        )
+        return int(
+            self.conn.execute(
+                select(t.editions_apps.c.plan_version).where(t.editions_apps.c.app_id == app_id)
+            ).scalar_one()
+        )
 
-    def add_strategy(self, *, app_id: str, version: int, saved_at: datetime,
-                     body: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.editions_strategies).values(
-            app_id=app_id, version=version, saved_at=saved_at, body=body))
+    def add_strategy(
+        self, *, app_id: str, version: int, saved_at: datetime, body: dict[str, Any]
+    ) -> None:
+        self.conn.execute(
+            insert(t.editions_strategies).values(
+                app_id=app_id, version=version, saved_at=saved_at, body=body
+            )
+        )
 
     def strategy(self, app_id: str, version: int) -> dict[str, Any] | None:
-        return self._one(select(t.editions_strategies).where(
-            t.editions_strategies.c.app_id == app_id, t.editions_strategies.c.version == version))
+        return self._one(
+            select(t.editions_strategies).where(
+                t.editions_strategies.c.app_id == app_id, t.editions_strategies.c.version == version
+            )
+        )
 
     # --- terms --------------------------------------------------------------------------------
 
     def terms(self, app_id: str) -> list[Term]:
-        rows = self.conn.execute(select(t.editions_terms).where(t.editions_terms.c.app_id == app_id)
-                                 .order_by(t.editions_terms.c.begin, t.editions_terms.c.term_id))
+        rows = self.conn.execute(
+            select(t.editions_terms)
+            .where(t.editions_terms.c.app_id == app_id)
+            .order_by(t.editions_terms.c.begin, t.editions_terms.c.term_id)
+        )
         return [_term(r._mapping) for r in rows]
 
     def replace_terms(self, app_id: str, terms: Sequence[Term]) -> None:
@@ -120,13 +149,23 @@ class Repository:
         return self._one(select(t.editions_orders).where(t.editions_orders.c.order_id == order_id))
 
     def update_order(self, order_id: str, **values: Any) -> None:
-        self.conn.execute(update(t.editions_orders).where(t.editions_orders.c.order_id == order_id)
-                          .values(**values))
+        self.conn.execute(
+            update(t.editions_orders)
+            .where(t.editions_orders.c.order_id == order_id)
+            .values(**values)
+        )
 
-    def orders(self, *, app_id: str | None = None, vendor_id: str | None = None,
-               statuses: Sequence[str] | None = None, start: datetime | None = None,
-               end: datetime | None = None, after: str | None = None,
-               limit: int = 1000) -> list[dict[str, Any]]:
+    def orders(
+        self,
+        *,
+        app_id: str | None = None,
+        vendor_id: str | None = None,
+        statuses: Sequence[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after: str | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
         """Orders by creation time then id; `after` is the last order id of the previous page."""
         c = t.editions_orders.c
         query = select(t.editions_orders)
@@ -143,13 +182,20 @@ class Repository:
         if after is not None:
             last = self.order(after)
             if last is not None:
-                query = query.where((c.created_at > last["created_at"]) | (
-                    (c.created_at == last["created_at"]) & (c.order_id > after)))
+                query = query.where(
+                    (c.created_at > last["created_at"])
+                    | ((c.created_at == last["created_at"]) & (c.order_id > after))
+                )
         return self._all(query.order_by(c.created_at, c.order_id).limit(limit))
 
     def order_count(self, vendor_id: str) -> int:
-        return int(self.conn.execute(select(func.count()).select_from(t.editions_orders).where(
-            t.editions_orders.c.vendor_id == vendor_id)).scalar_one())
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(t.editions_orders)
+                .where(t.editions_orders.c.vendor_id == vendor_id)
+            ).scalar_one()
+        )
 
     # --- invoices, complaints -----------------------------------------------------------------
 
@@ -159,22 +205,28 @@ class Repository:
     def invoices(self, order_ids: Sequence[str]) -> list[dict[str, Any]]:
         if not order_ids:
             return []
-        return self._all(select(t.editions_invoices)
-                         .where(t.editions_invoices.c.order_id.in_(list(order_ids)))
-                         .order_by(t.editions_invoices.c.requested_at,
-                                   t.editions_invoices.c.invoice_id))
+        return self._all(
+            select(t.editions_invoices)
+            .where(t.editions_invoices.c.order_id.in_(list(order_ids)))
+            .order_by(t.editions_invoices.c.requested_at, t.editions_invoices.c.invoice_id)
+        )
 
     def update_invoice(self, invoice_id: str, **values: Any) -> None:
-        self.conn.execute(update(t.editions_invoices)
-                          .where(t.editions_invoices.c.invoice_id == invoice_id).values(**values))
+        self.conn.execute(
+            update(t.editions_invoices)
+            .where(t.editions_invoices.c.invoice_id == invoice_id)
+            .values(**values)
+        )
 
     def add_complaint(self, **values: Any) -> None:
         self.conn.execute(insert(t.editions_complaints).values(**values))
 
     def complaints(self, order_id: str) -> list[dict[str, Any]]:
-        return self._all(select(t.editions_complaints)
-                         .where(t.editions_complaints.c.order_id == order_id)
-                         .order_by(t.editions_complaints.c.at))
+        return self._all(
+            select(t.editions_complaints)
+            .where(t.editions_complaints.c.order_id == order_id)
+            .order_by(t.editions_complaints.c.at)
+        )
 
     # --- paytool nonces -----------------------------------------------------------------------
 
@@ -183,8 +235,9 @@ class Repository:
         self.conn.execute(delete(t.editions_nonces).where(t.editions_nonces.c.seen_at < since))
         try:
             with self.conn.begin_nested():
-                self.conn.execute(insert(t.editions_nonces).values(
-                    vendor_id=vendor_id, nonce=nonce, seen_at=at))
+                self.conn.execute(
+                    insert(t.editions_nonces).values(vendor_id=vendor_id, nonce=nonce, seen_at=at)
+                )
         except IntegrityError:
             return False
         return True
@@ -201,17 +254,29 @@ class Repository:
 
 def term_values(term: Term) -> dict[str, Any]:
     return {
-        "term_id": term.term_id, "order_id": term.order_id, "edition_id": term.edition_id,
-        "headcount": term.headcount, "cycles": term.cycles,
-        "purchased_days": term.purchased_days, "bonus_days": term.bonus_days,
-        "begin": term.begin, "value": term.value, "vendor_priced": term.vendor_priced,
+        "term_id": term.term_id,
+        "order_id": term.order_id,
+        "edition_id": term.edition_id,
+        "headcount": term.headcount,
+        "cycles": term.cycles,
+        "purchased_days": term.purchased_days,
+        "bonus_days": term.bonus_days,
+        "begin": term.begin,
+        "value": term.value,
+        "vendor_priced": term.vendor_priced,
     }
 
 
 def _term(row: Any) -> Term:
     return Term(
-        term_id=row["term_id"], order_id=row["order_id"], edition_id=row["edition_id"],
-        headcount=row["headcount"], cycles=row["cycles"], purchased_days=row["purchased_days"],
-        bonus_days=row["bonus_days"], begin=row["begin"], value=exact(row["value"]),
+        term_id=row["term_id"],
+        order_id=row["order_id"],
+        edition_id=row["edition_id"],
+        headcount=row["headcount"],
+        cycles=row["cycles"],
+        purchased_days=row["purchased_days"],
+        bonus_days=row["bonus_days"],
+        begin=row["begin"],
+        value=exact(row["value"]),
         vendor_priced=row["vendor_priced"],
     )

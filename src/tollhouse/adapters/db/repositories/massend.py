@@ -118,12 +118,14 @@ class Repository:
     def current_in_scope(self, appid: str, tag_id: int | None) -> list[FollowerTuple]:
         """Current followers of the account, or of one tag, in subscription order (D3)."""
         f = t.wechat_followers
-        query = select(f.c.openid, f.c.ordinal, f.c.subscribed, f.c.receive_off,
-                       f.c.delivery_fault).where(f.c.appid == appid, f.c.subscribed.is_(True))
+        query = select(
+            f.c.openid, f.c.ordinal, f.c.subscribed, f.c.receive_off, f.c.delivery_fault
+        ).where(f.c.appid == appid, f.c.subscribed.is_(True))
         if tag_id is not None:
             ft = t.wechat_follower_tags
             query = query.join(ft, and_(ft.c.appid == f.c.appid, ft.c.openid == f.c.openid)).where(
-                ft.c.tag_id == tag_id)
+                ft.c.tag_id == tag_id
+            )
         rows = self.conn.execute(query.order_by(f.c.seq))
         return [(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4])) for r in rows]
 
@@ -137,9 +139,9 @@ class Repository:
 
     def follower_by_wxname(self, appid: str, wxname: str) -> dict[str, Any] | None:
         row = self.conn.execute(
-            select(t.wechat_followers).where(
-                t.wechat_followers.c.appid == appid, t.wechat_followers.c.wxname == wxname
-            ).limit(1)
+            select(t.wechat_followers)
+            .where(t.wechat_followers.c.appid == appid, t.wechat_followers.c.wxname == wxname)
+            .limit(1)
         ).first()
         return None if row is None else dict(row._mapping)
 
@@ -152,94 +154,133 @@ class Repository:
 
     def count_current(self, appid: str, tag_id: int | None = None) -> int:
         f = t.wechat_followers
-        query = select(func.count()).select_from(f).where(
-            f.c.appid == appid, f.c.subscribed.is_(True))
+        query = (
+            select(func.count()).select_from(f).where(f.c.appid == appid, f.c.subscribed.is_(True))
+        )
         if tag_id is not None:
             ft = t.wechat_follower_tags
             query = query.join(ft, and_(ft.c.appid == f.c.appid, ft.c.openid == f.c.openid)).where(
-                ft.c.tag_id == tag_id)
+                ft.c.tag_id == tag_id
+            )
         return int(self.conn.execute(query).scalar_one())
 
     def count_all(self, appid: str) -> int:
         f = t.wechat_followers
-        return int(self.conn.execute(
-            select(func.count()).select_from(f).where(f.c.appid == appid)).scalar_one())
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(f).where(f.c.appid == appid)
+            ).scalar_one()
+        )
 
-    def page(self, appid: str, *, after_seq: int, limit: int,
-             tag_id: int | None = None) -> list[tuple[str, int]]:
+    def page(
+        self, appid: str, *, after_seq: int, limit: int, tag_id: int | None = None
+    ) -> list[tuple[str, int]]:
         """(openid, seq) of current followers after ``after_seq`` in subscription order."""
         f = t.wechat_followers
         query = select(f.c.openid, f.c.seq).where(
-            f.c.appid == appid, f.c.subscribed.is_(True), f.c.seq > after_seq)
+            f.c.appid == appid, f.c.subscribed.is_(True), f.c.seq > after_seq
+        )
         if tag_id is not None:
             ft = t.wechat_follower_tags
             query = query.join(ft, and_(ft.c.appid == f.c.appid, ft.c.openid == f.c.openid)).where(
-                ft.c.tag_id == tag_id)
+                ft.c.tag_id == tag_id
+            )
         rows = self.conn.execute(query.order_by(f.c.seq).limit(limit))
         return [(r[0], int(r[1])) for r in rows]
 
     def followers(self, appid: str, *, limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
         rows = self.conn.execute(
-            select(t.wechat_followers).where(t.wechat_followers.c.appid == appid)
-            .order_by(t.wechat_followers.c.ordinal).limit(limit).offset(offset))
+            select(t.wechat_followers)
+            .where(t.wechat_followers.c.appid == appid)
+            .order_by(t.wechat_followers.c.ordinal)
+            .limit(limit)
+            .offset(offset)
+        )
         return [dict(r._mapping) for r in rows]
 
     # -- tags --------------------------------------------------------------------------------
 
     def tags(self, appid: str) -> list[dict[str, Any]]:
         f, ft, tg = t.wechat_followers, t.wechat_follower_tags, t.wechat_tags
-        counts: dict[int, int] = dict(self.conn.execute(
-            select(ft.c.tag_id, func.count())
-            .join(f, and_(f.c.appid == ft.c.appid, f.c.openid == ft.c.openid))
-            .where(ft.c.appid == appid, f.c.subscribed.is_(True))
-            .group_by(ft.c.tag_id)).all())
+        counts: dict[int, int] = dict(
+            self.conn.execute(
+                select(ft.c.tag_id, func.count())
+                .join(f, and_(f.c.appid == ft.c.appid, f.c.openid == ft.c.openid))
+                .where(ft.c.appid == appid, f.c.subscribed.is_(True))
+                .group_by(ft.c.tag_id)
+            ).all()
+        )
         rows = self.conn.execute(select(tg).where(tg.c.appid == appid).order_by(tg.c.tag_id))
-        return [{"id": r.tag_id, "name": r.name, "count": int(counts.get(r.tag_id, 0))}
-                for r in rows]
+        return [
+            {"id": r.tag_id, "name": r.name, "count": int(counts.get(r.tag_id, 0))} for r in rows
+        ]
 
     def tag(self, appid: str, tag_id: int) -> dict[str, Any] | None:
-        row = self.conn.execute(select(t.wechat_tags).where(
-            t.wechat_tags.c.appid == appid, t.wechat_tags.c.tag_id == tag_id)).first()
+        row = self.conn.execute(
+            select(t.wechat_tags).where(
+                t.wechat_tags.c.appid == appid, t.wechat_tags.c.tag_id == tag_id
+            )
+        ).first()
         return None if row is None else dict(row._mapping)
 
     def tag_by_name(self, appid: str, name: str) -> dict[str, Any] | None:
-        row = self.conn.execute(select(t.wechat_tags).where(
-            t.wechat_tags.c.appid == appid, t.wechat_tags.c.name == name)).first()
+        row = self.conn.execute(
+            select(t.wechat_tags).where(
+                t.wechat_tags.c.appid == appid, t.wechat_tags.c.name == name
+            )
+        ).first()
         return None if row is None else dict(row._mapping)
 
     def add_tag(self, appid: str, tag_id: int, name: str) -> None:
         self.conn.execute(insert(t.wechat_tags).values(appid=appid, tag_id=tag_id, name=name))
 
     def rename_tag(self, appid: str, tag_id: int, name: str) -> None:
-        self.conn.execute(update(t.wechat_tags).where(
-            t.wechat_tags.c.appid == appid, t.wechat_tags.c.tag_id == tag_id).values(name=name))
+        self.conn.execute(
+            update(t.wechat_tags)
+            .where(t.wechat_tags.c.appid == appid, t.wechat_tags.c.tag_id == tag_id)
+            .values(name=name)
+        )
 
     def delete_tag(self, appid: str, tag_id: int) -> None:
         ft = t.wechat_follower_tags
         self.conn.execute(delete(ft).where(ft.c.appid == appid, ft.c.tag_id == tag_id))
-        self.conn.execute(delete(t.wechat_tags).where(
-            t.wechat_tags.c.appid == appid, t.wechat_tags.c.tag_id == tag_id))
+        self.conn.execute(
+            delete(t.wechat_tags).where(
+                t.wechat_tags.c.appid == appid, t.wechat_tags.c.tag_id == tag_id
+            )
+        )
 
     def tag_ids_of(self, appid: str, openid: str) -> list[int]:
         ft = t.wechat_follower_tags
-        return [int(r[0]) for r in self.conn.execute(
-            select(ft.c.tag_id).where(ft.c.appid == appid, ft.c.openid == openid)
-            .order_by(ft.c.tag_id))]
+        return [
+            int(r[0])
+            for r in self.conn.execute(
+                select(ft.c.tag_id)
+                .where(ft.c.appid == appid, ft.c.openid == openid)
+                .order_by(ft.c.tag_id)
+            )
+        ]
 
     def tag_counts_of(self, appid: str, openids: Sequence[str]) -> dict[str, int]:
         ft = t.wechat_follower_tags
         rows = self.conn.execute(
-            select(ft.c.openid, func.count()).where(
-                ft.c.appid == appid, ft.c.openid.in_(bindparam("ids", expanding=True)))
-            .group_by(ft.c.openid), {"ids": list(openids)})
+            select(ft.c.openid, func.count())
+            .where(ft.c.appid == appid, ft.c.openid.in_(bindparam("ids", expanding=True)))
+            .group_by(ft.c.openid),
+            {"ids": list(openids)},
+        )
         return {r[0]: int(r[1]) for r in rows}
 
     def tagged(self, appid: str, tag_id: int, openids: Sequence[str]) -> set[str]:
         ft = t.wechat_follower_tags
         rows = self.conn.execute(
-            select(ft.c.openid).where(ft.c.appid == appid, ft.c.tag_id == tag_id,
-                                      ft.c.openid.in_(bindparam("ids", expanding=True))),
-            {"ids": list(openids)})
+            select(ft.c.openid).where(
+                ft.c.appid == appid,
+                ft.c.tag_id == tag_id,
+                ft.c.openid.in_(bindparam("ids", expanding=True)),
+            ),
+            {"ids": list(openids)},
+        )
         return {r[0] for r in rows}
 
     def add_memberships(self, appid: str, pairs: Iterable[tuple[int, str]]) -> None:
@@ -250,25 +291,34 @@ class Repository:
 
     def remove_memberships(self, appid: str, tag_id: int, openids: Sequence[str]) -> None:
         ft = t.wechat_follower_tags
-        self.conn.execute(delete(ft).where(
-            ft.c.appid == appid, ft.c.tag_id == tag_id,
-            ft.c.openid.in_(bindparam("ids", expanding=True))), {"ids": list(openids)})
+        self.conn.execute(
+            delete(ft).where(
+                ft.c.appid == appid,
+                ft.c.tag_id == tag_id,
+                ft.c.openid.in_(bindparam("ids", expanding=True)),
+            ),
+            {"ids": list(openids)},
+        )
 
     # -- account period counters (§6.2 wechat_account_period) --------------------------------
 
     def used(self, appid: str, kind: str, period: str) -> int:
         p = t.wechat_account_period
-        value = self.conn.execute(select(p.c.used).where(
-            p.c.appid == appid, p.c.kind == kind, p.c.period == period)).scalar_one_or_none()
+        value = self.conn.execute(
+            select(p.c.used).where(p.c.appid == appid, p.c.kind == kind, p.c.period == period)
+        ).scalar_one_or_none()
         return int(value or 0)
 
     def used_many(self, appid: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         p = t.wechat_account_period
         wanted = set(keys)
         kinds = sorted({k for k, _ in keys})
-        rows = self.conn.execute(select(p.c.kind, p.c.period, p.c.used).where(
-            p.c.appid == appid, p.c.kind.in_(bindparam("kinds", expanding=True))),
-            {"kinds": kinds})
+        rows = self.conn.execute(
+            select(p.c.kind, p.c.period, p.c.used).where(
+                p.c.appid == appid, p.c.kind.in_(bindparam("kinds", expanding=True))
+            ),
+            {"kinds": kinds},
+        )
         found = {(r[0], r[1]): int(r[2]) for r in rows if (r[0], r[1]) in wanted}
         return {key: found.get(key, 0) for key in keys}
 
@@ -283,38 +333,50 @@ class Repository:
 
     def zero_period_kinds(self, appid: str, prefix: str, period: str) -> None:
         p = t.wechat_account_period
-        self.conn.execute(update(p).where(
-            p.c.appid == appid, p.c.kind.startswith(prefix), p.c.period == period).values(used=0))
+        self.conn.execute(
+            update(p)
+            .where(p.c.appid == appid, p.c.kind.startswith(prefix), p.c.period == period)
+            .values(used=0)
+        )
 
     def period_rows(self, appid: str, period: str) -> dict[str, int]:
         p = t.wechat_account_period
-        rows = self.conn.execute(select(p.c.kind, p.c.used).where(
-            p.c.appid == appid, p.c.period == period))
+        rows = self.conn.execute(
+            select(p.c.kind, p.c.used).where(p.c.appid == appid, p.c.period == period)
+        )
         return {r[0]: int(r[1]) for r in rows}
 
     # -- clientmsgid -------------------------------------------------------------------------
 
     def clientmsgid(self, appid: str, cmid: str) -> tuple[int, datetime] | None:
         c = t.wechat_clientmsgid
-        row = self.conn.execute(select(c.c.msg_id, c.c.submitted_at).where(
-            c.c.appid == appid, c.c.clientmsgid == cmid)).first()
+        row = self.conn.execute(
+            select(c.c.msg_id, c.c.submitted_at).where(c.c.appid == appid, c.c.clientmsgid == cmid)
+        ).first()
         return None if row is None else (int(row[0]), row[1])
 
     def register_clientmsgid(self, appid: str, cmid: str, msg_id: int, at: datetime) -> None:
         c = t.wechat_clientmsgid
-        stmt = self._insert(c).values(appid=appid, clientmsgid=cmid, msg_id=msg_id,
-                                      submitted_at=at)
-        self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=[c.c.appid, c.c.clientmsgid],
-            set_={"msg_id": msg_id, "submitted_at": at}))
+        stmt = self._insert(c).values(appid=appid, clientmsgid=cmid, msg_id=msg_id, submitted_at=at)
+        self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[c.c.appid, c.c.clientmsgid],
+                set_={"msg_id": msg_id, "submitted_at": at},
+            )
+        )
 
     # -- msg_id sequence ---------------------------------------------------------------------
 
     def next_msg_id(self) -> int:
         s = t.wechat_sequence
-        return int(self.conn.execute(
-            update(s).where(s.c.name == "msg_id").values(value=s.c.value + 1)
-            .returning(s.c.value)).scalar_one())
+        return int(
+            self.conn.execute(
+                update(s)
+                .where(s.c.name == "msg_id")
+                .values(value=s.c.value + 1)
+                .returning(s.c.value)
+            ).scalar_one()
+        )
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -323,15 +385,23 @@ class Repository:
 
     def job(self, msg_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(
-            select(t.wechat_jobs).where(t.wechat_jobs.c.msg_id == msg_id)).first()
+            select(t.wechat_jobs).where(t.wechat_jobs.c.msg_id == msg_id)
+        ).first()
         return None if row is None else dict(row._mapping)
 
     def update_job(self, msg_id: int, **values: Any) -> None:
         self.conn.execute(
-            update(t.wechat_jobs).where(t.wechat_jobs.c.msg_id == msg_id).values(**values))
+            update(t.wechat_jobs).where(t.wechat_jobs.c.msg_id == msg_id).values(**values)
+        )
 
-    def jobs(self, appid: str, *, start: datetime | None = None, end: datetime | None = None,
-             limit: int = 500) -> list[dict[str, Any]]:
+    def jobs(
+        self,
+        appid: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 500,
+    ) -> list[dict[str, Any]]:
         j = t.wechat_jobs
         query = select(*[c for c in j.c if c.name != "openids"]).where(j.c.appid == appid)
         if start is not None:
@@ -343,6 +413,7 @@ class Repository:
 
     def jobs_in_state(self, appid: str, state: str) -> list[dict[str, Any]]:
         j = t.wechat_jobs
-        rows = self.conn.execute(select(j.c.msg_id, j.c.submitted_at).where(
-            j.c.appid == appid, j.c.state == state))
+        rows = self.conn.execute(
+            select(j.c.msg_id, j.c.submitted_at).where(j.c.appid == appid, j.c.state == state)
+        )
         return [dict(r._mapping) for r in rows]
