@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from tollhouse.adapters.db import tables as t
+from tollhouse.adapters.db.repositories.base import SqlRepository
 from tollhouse.domain.licences import LicenceOrder, OrderStatus, OrderType, PaymentMethod
 
 ORDER_COLUMNS = (
@@ -83,33 +84,19 @@ def _order(row: Any) -> LicenceOrder:
     )
 
 
-class LicenceRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class LicenceRepository(SqlRepository):
     # providers ---------------------------------------------------------------------------------
     def add_provider(self, **values: Any) -> None:
         self.conn.execute(insert(t.wecom_providers).values(**values))
 
     def provider(self, corpid: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            select(t.wecom_providers).where(t.wecom_providers.c.corpid == corpid)
-        ).first()
-        return None if row is None else dict(row._mapping)
+        return self.one(select(t.wecom_providers).where(t.wecom_providers.c.corpid == corpid))
 
     def provider_by_tenant(self, tenant_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            select(t.wecom_providers).where(t.wecom_providers.c.tenant_id == tenant_id)
-        ).first()
-        return None if row is None else dict(row._mapping)
+        return self.one(select(t.wecom_providers).where(t.wecom_providers.c.tenant_id == tenant_id))
 
     def providers(self) -> list[dict[str, Any]]:
-        return [
-            dict(r._mapping)
-            for r in self.conn.execute(
-                select(t.wecom_providers).order_by(t.wecom_providers.c.corpid)
-            )
-        ]
+        return self.all(select(t.wecom_providers).order_by(t.wecom_providers.c.corpid))
 
     def update_provider(self, corpid: str, **values: Any) -> None:
         self.conn.execute(
@@ -154,40 +141,32 @@ class LicenceRepository:
         )
 
     def live_token(self, provider: str, *, at: datetime) -> dict[str, Any] | None:
-        row = self.conn.execute(
+        return self.one(
             select(t.provider_tokens)
             .where(
                 t.provider_tokens.c.provider_corpid == provider, t.provider_tokens.c.expires_at > at
             )
             .order_by(t.provider_tokens.c.expires_at.desc())
             .limit(1)
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def token(self, token: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            select(t.provider_tokens).where(t.provider_tokens.c.token == token)
-        ).first()
-        return None if row is None else dict(row._mapping)
+        return self.one(select(t.provider_tokens).where(t.provider_tokens.c.token == token))
 
     # corps, members, installs, links -----------------------------------------------------------
     def corp(self, provider: str, corpid: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
+        return self.one(
             select(t.wecom_corps).where(
                 t.wecom_corps.c.provider_corpid == provider, t.wecom_corps.c.corpid == corpid
             )
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def corps(self, provider: str) -> list[dict[str, Any]]:
-        return [
-            dict(r._mapping)
-            for r in self.conn.execute(
-                select(t.wecom_corps)
-                .where(t.wecom_corps.c.provider_corpid == provider)
-                .order_by(t.wecom_corps.c.corpid)
-            )
-        ]
+        return self.all(
+            select(t.wecom_corps)
+            .where(t.wecom_corps.c.provider_corpid == provider)
+            .order_by(t.wecom_corps.c.corpid)
+        )
 
     def add_corp(self, **values: Any) -> None:
         self.conn.execute(insert(t.wecom_corps).values(**values))
@@ -200,27 +179,23 @@ class LicenceRepository:
         )
 
     def member(self, provider: str, corpid: str, userid: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
+        return self.one(
             select(t.wecom_members).where(
                 t.wecom_members.c.provider_corpid == provider,
                 t.wecom_members.c.corpid == corpid,
                 t.wecom_members.c.userid == userid,
             )
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def members(self, provider: str, corpid: str) -> list[dict[str, Any]]:
-        return [
-            dict(r._mapping)
-            for r in self.conn.execute(
-                select(t.wecom_members)
-                .where(
-                    t.wecom_members.c.provider_corpid == provider,
-                    t.wecom_members.c.corpid == corpid,
-                )
-                .order_by(t.wecom_members.c.userid)
+        return self.all(
+            select(t.wecom_members)
+            .where(
+                t.wecom_members.c.provider_corpid == provider,
+                t.wecom_members.c.corpid == corpid,
             )
-        ]
+            .order_by(t.wecom_members.c.userid)
+        )
 
     def member_count(self, provider: str, corpid: str) -> int:
         return int(
@@ -274,25 +249,21 @@ class LicenceRepository:
         return len(set(ids) - existing)
 
     def install(self, provider: str, corpid: str, suite_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
+        return self.one(
             select(t.wecom_installs).where(
                 t.wecom_installs.c.provider_corpid == provider,
                 t.wecom_installs.c.corpid == corpid,
                 t.wecom_installs.c.suite_id == suite_id,
             )
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def installs(self, provider: str, corpid: str) -> list[dict[str, Any]]:
-        return [
-            dict(r._mapping)
-            for r in self.conn.execute(
-                select(t.wecom_installs).where(
-                    t.wecom_installs.c.provider_corpid == provider,
-                    t.wecom_installs.c.corpid == corpid,
-                )
+        return self.all(
+            select(t.wecom_installs).where(
+                t.wecom_installs.c.provider_corpid == provider,
+                t.wecom_installs.c.corpid == corpid,
             )
-        ]
+        )
 
     def save_install(self, **values: Any) -> None:
         keys = (values["provider_corpid"], values["corpid"], values["suite_id"])
@@ -324,14 +295,13 @@ class LicenceRepository:
         )
 
     def link(self, provider: str, up: str, down: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
+        return self.one(
             select(t.wecom_corp_links).where(
                 t.wecom_corp_links.c.provider_corpid == provider,
                 t.wecom_corp_links.c.up_corpid == up,
                 t.wecom_corp_links.c.down_corpid == down,
             )
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def save_link(self, **values: Any) -> None:
         self.conn.execute(
@@ -489,12 +459,11 @@ class LicenceRepository:
         self.conn.execute(insert(t.licence_jobs).values(**values))
 
     def job(self, jobid: str, *, provider: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
+        return self.one(
             select(t.licence_jobs).where(
                 t.licence_jobs.c.jobid == jobid, t.licence_jobs.c.provider_corpid == provider
             )
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def update_job(self, jobid: str, **values: Any) -> None:
         self.conn.execute(
@@ -644,7 +613,7 @@ class LicenceRepository:
     ) -> dict[str, Any] | None:
         """The member's current (non-merged) code of a type (L3)."""
         c = t.activation_codes.c
-        row = self.conn.execute(
+        return self.one(
             select(t.activation_codes)
             .where(
                 c.provider_corpid == provider,
@@ -656,8 +625,7 @@ class LicenceRepository:
             )
             .order_by(c.expire_time.desc())
             .limit(1)
-        ).first()
-        return None if row is None else dict(row._mapping)
+        )
 
     def update_code(self, active_code: str, **values: Any) -> None:
         self.conn.execute(
