@@ -39,7 +39,7 @@ def http_status(error: TollhouseError) -> int:
         return KIND_STATUS.get(error.kind, 422)
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 500
 
 

@@ -8,7 +8,7 @@ tier that contains each position; the walk is O(number of tiers), never O(count)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -38,7 +38,7 @@ class TierSlice(NamedTuple):
 
     first: int
     last: int
-    count: int
+    count: int  # type: ignore[assignment] # shadows tuple.count on purpose: the tier's size
     unit_price: Decimal | None
 
 
@@ -111,7 +111,7 @@ def validate_tiers(tiers: Sequence[Tier]) -> None:
     raise InvalidTierTable("the last tier must be open-ended (to = null)")
 
 
-def table_from_rows(rows: Sequence[dict[str, object]]) -> TierTable:
+def table_from_rows(rows: Sequence[Mapping[str, object]]) -> TierTable:
     """Build a table from ``{from, to, unit_price}`` rows; unit_price int, Decimal string, or
     the word ``custom``."""
     tiers: list[Tier] = []

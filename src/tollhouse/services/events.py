@@ -24,7 +24,7 @@ def publish(
     dedupe_key: str | None = None,
 ) -> int | None:
     """Store an event and schedule its first delivery at `at`. None if it was a duplicate."""
-    event_id = uow.events.add(
+    event_id: int | None = uow.events.add(
         tenant_id=tenant_id,
         kind=kind,
         at=at,

@@ -445,7 +445,7 @@ def _open_job(
                 701019, f"job {jobid} belongs to corp {job['corpid']!r}, not {corpid!r}", rule="L21"
             )
         return job
-    values = {
+    values: dict[str, Any] = {
         "jobid": new_id("JB"),
         "provider_corpid": ctx.corpid,
         "kind": kind,
@@ -590,7 +590,7 @@ def _renewal_order(
     for r in rows:
         by_type.setdefault(AccountType(r["type"]), []).append(r["days"])
     lines = (
-        pricing.renewal_lines({t: len(v) for t, v in by_type.items()}, months=cmd.months)
+        pricing.renewal_lines({t: len(v) for t, v in by_type.items()}, months=cmd.months or 0)
         if target is None
         else pricing.renewal_lines_by_days(by_type)
     )
@@ -754,7 +754,7 @@ def new_order_job_result(runtime: Runtime, provider: str, jobid: str) -> dict[st
                 kind="conflict",
             )
         job_result_readable(submitted_at=job["submitted_at"], at=ctx.at)
-        return job
+        return dict(job)
 
 
 # --- payment ----------------------------------------------------------------------------------
@@ -806,7 +806,7 @@ def settle_payment(runtime: Runtime, uow: UnitOfWork, ctx: Ctx, order: LicenceOr
 
 
 def _create_codes(uow: UnitOfWork, ctx: Ctx, order: LicenceOrder) -> None:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for type_, count in ((1, order.base_count), (2, order.interop_count)):
         rows.extend(
             {
@@ -947,7 +947,7 @@ def pay_job_result(runtime: Runtime, provider: str, jobid: str) -> dict[str, Any
         if job is None or job["kind"] != "pay":
             raise violation(701913, f"jobid {jobid!r} is not a payment job", kind="not_found")
         job_result_readable(submitted_at=job["submitted_at"], at=ctx.at)
-        return job
+        return dict(job)
 
 
 def account_balance(runtime: Runtime, provider: str) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
+from typing_extensions import override
 
 from tollhouse.domain.errors import NaiveDatetime, PrecisionLoss
 
@@ -18,6 +19,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime
     cache_ok = True
 
+    @override
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -25,6 +27,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise NaiveDatetime(value)
         return value.astimezone(UTC).replace(tzinfo=None)
 
+    @override
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
@@ -39,9 +42,11 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         super().__init__(*args, **kwargs)
         self.scale = scale
 
+    @override
     def __repr__(self) -> str:  # Alembic autogenerate renders column types with repr()
         return f"ScaledDecimal(scale={self.scale})"
 
+    @override
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
@@ -50,5 +55,6 @@ class ScaledDecimal(TypeDecorator[Decimal]):
             raise PrecisionLoss(value, self.scale)
         return int(units)
 
+    @override
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value).scaleb(-self.scale)

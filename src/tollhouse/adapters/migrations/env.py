@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from tollhouse.adapters.db.schema import metadata
 
@@ -21,7 +22,7 @@ def run() -> None:
     _migrate(connectable)
 
 
-def _migrate(connection: object) -> None:
+def _migrate(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata,
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():

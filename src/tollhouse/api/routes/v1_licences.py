@@ -260,7 +260,8 @@ def router(runtime: Runtime) -> APIRouter:
                 f"unknown sandbox action {action!r}; one of {sorted(SANDBOX_ACTIONS)}",
                 kind="not_found",
             )
-        return handler(runtime, body)
+        answer: dict[str, Any] = handler(runtime, body)
+        return answer
 
     return api
 

@@ -201,7 +201,8 @@ class EventRepository:
                 result = self.conn.execute(insert(t.events).values(**values))
         except IntegrityError:
             return None
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        return None if key is None else int(key[0])
 
     def get(self, event_id: int) -> EventRow | None:
         row = self.conn.execute(select(t.events).where(t.events.c.id == event_id)).first()
