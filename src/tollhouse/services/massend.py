@@ -569,8 +569,8 @@ _FORMER: Final = m.FollowerStatus.FORMER
 
 def _candidate(row: tuple[str, int, bool, bool, bool]) -> m.Candidate:
     return m.Candidate(
-        row[0],
-        _FOLLOWING if row[2] else _FORMER,  # type: ignore[arg-type]
+        m.OpenId(row[0]),
+        _FOLLOWING if row[2] else _FORMER,
         row[3],
         row[1],
         row[4],
