@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import astuple
 from datetime import datetime
 from decimal import Decimal
 
@@ -475,7 +474,7 @@ def test_R_IN_2_rating_is_independent_of_webhook_arrival_order(
     random.Random(seed).shuffle(shuffled)  # noqa: S311 - a test shuffle, not a secret
     first = rate_statuses(tiered_rater(), events, a_waba())
     second = rate_statuses(tiered_rater(), shuffled, a_waba())
-    assert sorted(map(astuple, first)) == sorted(map(astuple, second))
+    assert sorted(map(tuple, first)) == sorted(map(tuple, second))
 
 
 @settings(max_examples=60, deadline=None)

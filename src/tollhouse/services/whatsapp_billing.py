@@ -16,7 +16,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -704,31 +704,41 @@ def list_budgets(runtime: Runtime, account: str | None, *,
 # ---- wallets ----------------------------------------------------------------------------------
 
 
-def wallet_state(uow: UnitOfWork, account: str, currency: str) -> dict[str, Any]:
-    """R-BUD-4: top-ups minus confirmed Meta charges; balance floored to minor units."""
+def wallet_state(uow: UnitOfWork, account: str, currency: str,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """R-BUD-4: top-ups minus confirmed Meta charges; balance floored to minor units;
+    ``reserved`` holds the active estimate reservations at ``now`` (rounded up)."""
     topups = [a for a in uow.whatsapp.activity(account=account, types=["wallet_topup"])
               if a["payload"].get("currency") == currency]
     digits = _minor(currency)
     credited = Decimal(sum(int(a["payload"]["amount"]) for a in topups)).scaleb(-digits)
     debited = uow.whatsapp.spend(account=account, billed_month=None, currency=currency)
     balance = int((credited - debited).scaleb(digits).to_integral_value(ROUND_FLOOR))
+    held = (uow.whatsapp.reserved(account=account, currency=currency, now=now)
+            if now is not None else Decimal(0))
+    reserved = int(held.scaleb(digits).to_integral_value(ROUND_CEILING))
     plan_row = uow.whatsapp.fee_plan(account, "9999-12")
     wallet = (plan_row or {}).get("plan", {}).get("wallet") or {}
     minimum = int(wallet.get("minimum_balance", 0))
-    return {"currency": currency, "balance": balance, "reserved": 0, "available": balance,
-            "minimum_balance": minimum,
-            "blocked": bool(wallet.get("block", False)) and balance < minimum,
-            "balance_exact": dec(credited - debited), "topups": len(topups),
+    available = balance - reserved
+    return {"currency": currency, "balance": balance, "reserved": reserved,
+            "available": available, "minimum_balance": minimum,
+            "blocked": bool(wallet.get("block", False)) and available < minimum,
+            "balance_exact": dec(credited - debited), "reserved_exact": dec(held),
+            "available_exact": dec(credited - debited - held), "topups": len(topups),
             "low_balance_alerts": [int(t) for t in wallet.get("low_balance_alerts") or ()],
-            "enabled": bool(wallet.get("enabled", False))}
+            "enabled": bool(wallet.get("enabled", False)),
+            "block": bool(wallet.get("block", False))}
 
 
 def get_wallet(runtime: Runtime, account_id: str, currency: str) -> dict[str, Any]:
     with runtime.uow(readonly=True) as uow:
-        require_account(uow, account_id)
-        state = wallet_state(uow, account_id, currency)
+        row = require_account(uow, account_id)
+        now = tenant_now(runtime, uow, row["tenant_id"])
+        state = wallet_state(uow, account_id, currency, now)
     return {k: state[k] for k in ("currency", "balance", "reserved", "available",
-                                  "minimum_balance", "blocked", "balance_exact")}
+                                  "minimum_balance", "blocked", "balance_exact",
+                                  "reserved_exact")}
 
 
 def check_wallet(runtime: Runtime, uow: UnitOfWork, account: str, now: datetime) -> None:
@@ -736,7 +746,7 @@ def check_wallet(runtime: Runtime, uow: UnitOfWork, account: str, now: datetime)
     if plan_row is None or not (plan_row["plan"].get("wallet") or {}).get("enabled"):
         return
     currency = plan_row["plan"].get("currency") or "USD"
-    state = wallet_state(uow, account, currency)
+    state = wallet_state(uow, account, currency, now)
     for threshold in state["low_balance_alerts"]:
         if state["available"] < threshold:
             fire_alert(uow, account=account, kind="wallet_low",

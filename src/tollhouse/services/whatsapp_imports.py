@@ -252,9 +252,8 @@ def _status_row(row: dict[str, Any]) -> Any:
         raw["errors"] = [{"code": int(row["error_code"])}]
     status = parse_status(str(row["waba_id"]), str(row["phone_number_id"]), raw)
     if pricing is not None:
-        from dataclasses import replace  # noqa: PLC0415
 
-        status = replace(status, pricing=parse_pricing(pricing))
+        status = status._replace(pricing=parse_pricing(pricing))
     return status
 
 

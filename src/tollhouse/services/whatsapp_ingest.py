@@ -18,11 +18,13 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from importlib import resources
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from tollhouse.adapters.phone_regions import region_of
+from tollhouse.domain.errors import PrecisionLoss
 from tollhouse.domain.periods import from_unix, local_midnight, month_label
 from tollhouse.domain.whatsapp.errors import BadSignature, InvalidWebhook, UnknownWaba
 from tollhouse.domain.whatsapp.markets import MarketResolver, MarketTable, parse_market_table
@@ -31,15 +33,18 @@ from tollhouse.domain.whatsapp.rating import (
     Charge,
     ChargeFacts,
     ChargeStatus,
+    PriceIndex,
     Rater,
     TierReport,
     Waba,
-    facts_from_statuses,
+    confirming_status,
+    pricing_of,
     rate_batch,
 )
 from tollhouse.domain.whatsapp.vocabulary import TIER_GROUP, PricingModel, PricingType
 from tollhouse.domain.whatsapp.webhooks import (
     InboundMessage,
+    Pricing,
     StatusEvent,
     StatusKind,
     parse_change,
@@ -56,6 +61,9 @@ SHIPPED_RATE_CARDS: Final = ("usd-cbp-2024-10-01", "usd-pmp-2026-01-01", "eur-pm
 GRACE_DAYS: Final = 7  # D-5 statement.grace_days
 CLOSE_TASK: Final = "whatsapp.close_statement"
 _CONFIRMING: Final = (StatusKind.DELIVERED, StatusKind.READ)
+_DELIVERED, _READ = StatusKind.DELIVERED, StatusKind.READ
+_CBP, _REGULAR_TYPE = PricingModel.CBP, PricingType.REGULAR
+_new_facts: Final = tuple.__new__
 NO_PRICING: Final = ("the status has no pricing object, so the webhook path cannot rate it "
                      "(R-IN-5); the inference path does not run on ingest")
 
@@ -76,6 +84,7 @@ class Catalogue:
     book: RateBook
     resolver: MarketResolver
     shipped_versions: frozenset[str]
+    index: PriceIndex  # the hot path's precomputed prices, shared by every batch
 
 
 def build_catalogue(cards: list[dict[str, Any]]) -> Catalogue:
@@ -85,10 +94,10 @@ def build_catalogue(cards: list[dict[str, Any]]) -> Catalogue:
     shipped = [parse_rate_card(shipped_text(n), markets=table.markets) for n in SHIPPED_RATE_CARDS]
     imported = [parse_rate_card(c["content"], markets=table.markets)
                 for c in cards if c["kind"] == "rates"]
-    return Catalogue(tuple(c["version"] for c in cards), table,
-                     RateBook(tuple(shipped + imported)),
-                     MarketResolver(table, region_of=region_of),
-                     frozenset(card.version for card in shipped))
+    book = RateBook(tuple(shipped + imported))
+    resolver = MarketResolver(table, region_of=region_of)
+    return Catalogue(tuple(c["version"] for c in cards), table, book, resolver,
+                     frozenset(card.version for card in shipped), PriceIndex(book, resolver))
 
 
 def catalogue(runtime: Runtime, uow: UnitOfWork) -> Catalogue:
@@ -164,6 +173,7 @@ class Batch:
     other: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # waba, field, value
     tokens: list[TokenUsage] = field(default_factory=list)
     dedupe_body: bool = True
+    sha256: str | None = None  # of the raw bytes, when the caller has them
 
     def add_body(self, body: dict[str, Any]) -> None:
         """Parse one Meta body into this batch; raises ``InvalidWebhook`` before any write."""
@@ -206,7 +216,8 @@ def ingest_webhook(runtime: Runtime, raw: bytes, signature: str | None) -> dict[
         body = json.loads(raw)
         if not isinstance(body, dict):
             raise InvalidWebhook("the body is not a JSON object")  # noqa: TRY301
-        batch = Batch(raw.decode("utf-8"), "webhook", app_id)
+        batch = Batch(raw.decode("utf-8"), "webhook", app_id,
+                      sha256=hashlib.sha256(raw).hexdigest())
         batch.add_body(body)
     except (ValueError, InvalidWebhook) as error:
         wrapped = error if isinstance(error, InvalidWebhook) else InvalidWebhook(
@@ -221,13 +232,18 @@ def ingest_webhook(runtime: Runtime, raw: bytes, signature: str | None) -> dict[
 
 
 def store(runtime: Runtime, batch: Batch, *, rate: bool = True) -> dict[str, Any]:
-    """Store a parsed batch and rate what it confirms, in one transaction."""
+    """Store a parsed batch and rate what it confirms, in one transaction.
+
+    Per batch, not per status: one body row, one bulk insert per table (the unique keys of
+    D-2 deduplicate), one ledger insert, one query for the charge keys the slow path needs,
+    and the bookkeeping (close tasks, budgets, wallet, feed event) once per account.
+    """
     with runtime.uow() as uow:
         contexts = waba_contexts(uow, batch.waba_ids)
         accounts = sorted({c.account for c in contexts.values()})
         for account in accounts:
             uow.lock_tenant(tenant_of(account))
-        sha = hashlib.sha256(batch.raw.encode()).hexdigest()
+        sha = batch.sha256 or hashlib.sha256(batch.raw.encode()).hexdigest()
         body_id = uow.whatsapp.add_body({
             "sha256": sha, "received_at": runtime.system_clock.now(), "source": batch.source,
             "app_id": batch.app_id, "items": batch.size, "body": batch.raw})
@@ -243,8 +259,8 @@ def store(runtime: Runtime, batch: Batch, *, rate: bool = True) -> dict[str, Any
         if rate:
             nows = {a: tenant_now(runtime, uow, tenant_of(a)) for a in accounts}
             rows = rate_batch_rows(runtime, uow, batch, contexts, nows)
-            summary["charges"] = uow.whatsapp.insert_charges(rows)
-            summary["unrated"] = sum(1 for r in rows if r["status"] == "unrated")
+            summary["charges"] = uow.whatsapp.insert_charge_rows(rows)
+            summary["unrated"] = sum(1 for r in rows if r[_STATUS] == "unrated")
             _after_charges(runtime, uow, rows, contexts, nows, body_id)
         for account in accounts:
             uow.tenants.mark_activity(tenant_of(account))
@@ -267,16 +283,18 @@ def waba_contexts(uow: UnitOfWork, waba_ids: set[str]) -> dict[str, WabaContext]
 
 def _store_rows(uow: UnitOfWork, batch: Batch, contexts: dict[str, WabaContext],
                 body_id: int) -> int:
-    status_rows = [
-        {"body_id": body_id, "billing_account": contexts[s.waba_id].account,
-         "waba_id": s.waba_id, "phone_number_id": s.phone_number_id, "wamid": s.wamid,
-         "status": s.status.value, "ts": s.ts, "recipient": s.recipient,
-         "pricing_model": s.pricing.model.value if s.pricing and s.pricing.model else None,
-         "pricing_type": s.pricing.type.value if s.pricing and s.pricing.type else None,
-         "category": s.pricing.raw_category if s.pricing else None,
-         "conversation_id": s.conversation_id,
-         "error_code": s.error_codes[0] if s.error_codes else None}
-        for s in batch.statuses]
+    account_of = {waba_id: c.account for waba_id, c in contexts.items()}
+    status_rows: list[tuple[Any, ...]] = []
+    append = status_rows.append
+    for s in batch.statuses:
+        waba_id, number, wamid, kind, ts, recipient, conversation, _, _, price, errors = s
+        if price is None:
+            append((body_id, account_of[waba_id], waba_id, number, wamid, kind, ts, recipient,
+                    None, None, None, conversation, errors[0] if errors else None))
+        else:
+            append((body_id, account_of[waba_id], waba_id, number, wamid, kind, ts, recipient,
+                    price.model, price.type, price.raw_category, conversation,
+                    errors[0] if errors else None))
     inbound_rows = [
         {"body_id": body_id, "billing_account": contexts[m.waba_id].account,
          "waba_id": m.waba_id, "phone_number_id": m.phone_number_id, "wamid": m.wamid,
@@ -288,8 +306,9 @@ def _store_rows(uow: UnitOfWork, batch: Batch, contexts: dict[str, WabaContext],
          "body_id": body_id, "billing_account": contexts[waba].account, "waba_id": waba,
          "field": name, "ts": _other_ts(value), "payload": value}
         for waba, name, value in batch.other]
-    return (uow.whatsapp.insert_statuses(status_rows) + uow.whatsapp.insert_inbound(inbound_rows)
-            + uow.whatsapp.insert_other(other_rows) + len(batch.tokens))
+    return int(uow.whatsapp.insert_status_rows(status_rows)
+               + uow.whatsapp.insert_inbound(inbound_rows)
+               + uow.whatsapp.insert_other(other_rows) + len(batch.tokens))
 
 
 def _other_ts(value: dict[str, Any]) -> int | None:
@@ -304,27 +323,42 @@ def _other_ts(value: dict[str, Any]) -> int | None:
 # ---- rating --------------------------------------------------------------------------------
 
 
+LedgerRow = tuple[Any, ...]  # in CHARGE_COLUMNS order (adapters/db/repositories/whatsapp.py)
+_ACCOUNT, _BILLED, _STATUS, _REASON = 0, 6, 12, 19
+
+
 def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
                     contexts: dict[str, WabaContext],
-                    nows: dict[str, datetime]) -> list[dict[str, Any]]:
+                    nows: dict[str, datetime]) -> list[LedgerRow]:
+    """Rate what the batch confirms; ledger rows ready for ``insert_charge_rows``.
+
+    Fast-path charges (no counter) are not checked against the ledger first: the ledger's
+    unique key (WABA, charge key) drops a charge stored before, so the first one wins (D-2,
+    D-3). Items that move counters (free tiers, volume tiers), CBP items and tokens are
+    checked, so that a key charged before never advances a counter twice.
+    """
     cat = catalogue(runtime, uow)
-    items, unpriced = _facts(uow, batch.statuses, contexts)
-    existing = uow.whatsapp.existing_charge_keys(
-        [(w.waba_id, f.key) for f, w in items]
-        + [(c.waba_id, key) for c, key in unpriced]
-        + [(t.waba_id, t.wamid) for t in batch.tokens])
-    rater = Rater(cat.book, cat.resolver, seed=_seed(uow))
-    _tier_reports(uow, rater, cat, contexts)
-    fresh = [(f, w) for f, w in items if (w.waba_id, f.key) not in existing]
-    charges = rate_batch(rater, fresh)
-    for usage in batch.tokens:
-        if (usage.waba_id, usage.wamid) not in existing:
-            charges.append(rater.rate_tokens(
-                key=usage.wamid, waba=contexts[usage.waba_id].waba,
-                phone_number_id=usage.phone_number_id, recipient=usage.recipient,
-                ts=usage.ts, tokens=usage.tokens))
-    rows = [_row(c, contexts, nows) for c in charges]
-    seen = {(r["waba_id"], r["charge_key"]) for r in rows}
+    groups, unpriced = _facts(uow, batch.statuses, contexts)
+    rater = Rater(cat.book, cat.resolver, seed=_seed(uow), index=cat.index)
+    charges: list[Charge] = []
+    rest: list[tuple[ChargeFacts, Waba]] = []
+    for waba, facts in groups.values():
+        charges.extend(rater.rate_fast(waba, facts, rest))
+    slow_keys = ([(w.waba_id, f.key) for f, w in rest]
+                 + [(c.waba_id, key) for c, key in unpriced]
+                 + [(t.waba_id, t.wamid) for t in batch.tokens])
+    existing = uow.whatsapp.existing_charge_keys(slow_keys) if slow_keys else set()
+    if rest:
+        _tier_reports(uow, rater, cat, contexts)
+        fresh = [(f, w) for f, w in rest if (w.waba_id, f.key) not in existing]
+        charges.extend(rate_batch(rater, fresh))
+    charges.extend(rater.rate_tokens(
+        key=usage.wamid, waba=contexts[usage.waba_id].waba,
+        phone_number_id=usage.phone_number_id, recipient=usage.recipient, ts=usage.ts,
+        tokens=usage.tokens) for usage in batch.tokens
+        if (usage.waba_id, usage.wamid) not in existing)
+    rows = _ledger_rows(charges, contexts, nows)
+    seen = {(r[1], r[2]) for r in rows}
     for status, key in unpriced:
         if (status.waba_id, key) not in existing and (status.waba_id, key) not in seen:
             seen.add((status.waba_id, key))
@@ -333,35 +367,65 @@ def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
 
 
 def _facts(uow: UnitOfWork, statuses: list[StatusEvent], contexts: dict[str, WabaContext],
-           ) -> tuple[list[tuple[ChargeFacts, Waba]], list[tuple[StatusEvent, str]]]:
-    """Group statuses per wamid (D-3); the rare status without pricing looks up ``sent``."""
-    groups: defaultdict[tuple[str, str, str], list[StatusEvent]] = defaultdict(list)
+           ) -> tuple[dict[str, tuple[Waba, list[ChargeFacts]]], list[tuple[StatusEvent, str]]]:
+    """D-3 per (number, wamid) in one pass: the confirming status, and its pricing, or the
+    pricing of another status of the batch, or of a stored one (the rare slow path)."""
+    best: dict[tuple[str, str, str], StatusEvent] = {}
     for status in statuses:
-        groups[status.waba_id, status.phone_number_id, status.wamid].append(status)
-    items: list[tuple[ChargeFacts, Waba]] = []
+        kind = status[3]
+        if kind is _DELIVERED or kind is _READ:
+            key = (status[0], status[1], status[2])
+            known = best.get(key)
+            if known is None or _rank(status) < _rank(known):
+                best[key] = status
+    groups: dict[str, tuple[Waba, list[ChargeFacts]]] = {}
     missing: list[tuple[str, str, str]] = []
-    for key, group in groups.items():
-        if not any(s.status in _CONFIRMING for s in group):
-            continue
-        facts = facts_from_statuses(group)
-        if facts is None:
+    for key, confirming in best.items():
+        pricing = confirming.pricing
+        if pricing is None or pricing.model is None:
             missing.append(key)
-        else:
-            items.append((facts, contexts[key[0]].waba))
+            continue
+        _add_facts(groups, contexts, confirming, pricing)
     unpriced: list[tuple[StatusEvent, str]] = []
     if missing:
+        wanted = set(missing)
+        in_batch: dict[tuple[str, str, str], list[StatusEvent]] = defaultdict(list)
+        for status in statuses:
+            key = (status[0], status[1], status[2])
+            if key in wanted:
+                in_batch[key].append(status)
         stored = uow.whatsapp.statuses_of([(k[1], k[2]) for k in missing])
         for key in missing:
             earlier = [_status_of(r, key[0]) for r in stored
                        if (r["phone_number_id"], r["wamid"]) == (key[1], key[2])]
-            group = groups[key] + earlier
-            facts = facts_from_statuses(group)
-            if facts is not None:
-                items.append((facts, contexts[key[0]].waba))
+            group = in_batch[key] + earlier
+            found = confirming_status(group)
+            pricing = pricing_of(group, found) if found is not None else None
+            if found is not None and pricing is not None and pricing.model is not None:
+                _add_facts(groups, contexts, found, pricing)
             else:
-                confirming = next(s for s in groups[key] if s.status in _CONFIRMING)
-                unpriced.append((confirming, confirming.wamid))
-    return items, unpriced
+                unpriced.append((best[key], best[key].wamid))
+    return groups, unpriced
+
+
+def _rank(status: StatusEvent) -> tuple[int, int, int]:
+    """D-3: ``delivered`` before ``read``, then the earliest, then one with pricing."""
+    return (0 if status[3] is _DELIVERED else 1, status[4], 0 if status[9] is not None else 1)
+
+
+def _add_facts(groups: dict[str, tuple[Waba, list[ChargeFacts]]],
+               contexts: dict[str, WabaContext], confirming: StatusEvent,
+               pricing: Pricing) -> None:
+    waba_id = confirming[0]
+    group = groups.get(waba_id)
+    if group is None:
+        group = groups[waba_id] = (contexts[waba_id].waba, [])
+    model = pricing.model
+    conversation = confirming[6]
+    key = conversation if model is _CBP and conversation else confirming[2]
+    group[1].append(_new_facts(ChargeFacts, (
+        key, confirming[1], confirming[5], confirming[4], model, pricing.category,
+        pricing.type or _REGULAR_TYPE, pricing.raw_category)))
 
 
 def _status_of(row: dict[str, Any], waba_id: str) -> StatusEvent:
@@ -426,17 +490,14 @@ def _apply_tier(rater: Rater, context: WabaContext, event: Any, markets: dict[st
 
 
 def _unpriced_row(rater: Rater, status: StatusEvent, contexts: dict[str, WabaContext],
-                  nows: dict[str, datetime]) -> dict[str, Any]:
+                  nows: dict[str, datetime]) -> LedgerRow:
     context = contexts[status.waba_id]
     day, month, _ = rater.local_day(status.ts, context.waba.zone)
     match = rater.markets.resolve(status.recipient, day)
     charge = Charge(status.wamid, status.waba_id, status.phone_number_id, status.ts, month,
                     PricingModel.PMP, match.country, match.market, "", PricingType.REGULAR,
                     ChargeStatus.UNRATED, context.waba.currency, None, None, reason=NO_PRICING)
-    return _row(charge, contexts, nows)
-
-
-_FINAL_CACHE: dict[tuple[str, str, int], bool] = {}
+    return _ledger_rows([charge], contexts, nows)[0]
 
 
 def month_is_final(month: str, zone: ZoneInfo, now: datetime) -> bool:
@@ -446,58 +507,78 @@ def month_is_final(month: str, zone: ZoneInfo, now: datetime) -> bool:
     return now >= local_midnight(following, zone) + timedelta(days=GRACE_DAYS)
 
 
-def _row(charge: Charge, contexts: dict[str, WabaContext],
-         nows: dict[str, datetime]) -> dict[str, Any]:
-    context = contexts[charge.waba_id]
+_MICROS: dict[Decimal, int] = {}
+
+
+def micros(value: Decimal | None) -> int | None:
+    """An exact rate or amount as integer micros, as ``ScaledDecimal(6)`` stores it (D-1)."""
+    if value is None:
+        return None
+    found = _MICROS.get(value)
+    if found is None:
+        units = value.scaleb(6)
+        if units != units.to_integral_value():
+            raise PrecisionLoss(value, 6)
+        found = int(units)
+        if len(_MICROS) < 100_000:  # noqa: PLR2004 - a bounded memo of rates
+            _MICROS[value] = found
+    return found
+
+
+def _ledger_rows(charges: list[Charge], contexts: dict[str, WabaContext],
+                 nows: dict[str, datetime]) -> list[LedgerRow]:
+    """Charges as ledger tuples; a charge of a final month is billed on the open one (D-5)."""
+    billed_of: dict[tuple[str, str], tuple[str, str]] = {}
+    rows: list[LedgerRow] = []
+    append = rows.append
+    for charge in charges:
+        (key, waba_id, number, ts, month, model, country, market, category, kind, status,
+         currency, rate, amount, quantity, tier, version, reason) = charge
+        found = billed_of.get((waba_id, month))
+        if found is None:
+            found = billed_of[waba_id, month] = _billed(contexts[waba_id], month, nows)
+        account, billed = found
+        append((account, waba_id, key, number, ts, month, billed, model, country, market,
+                category, kind, status, currency, quantity, micros(rate),
+                micros(amount), tier, version,
+                reason or None))
+    return rows
+
+
+def _billed(context: WabaContext, month: str, nows: dict[str, datetime]) -> tuple[str, str]:
     now = nows[context.account]
-    billed = charge.month
-    key = (charge.month, context.waba.zone.key, int(now.timestamp()) // 3600)
-    final = _FINAL_CACHE.get(key)
-    if final is None:
-        final = _FINAL_CACHE[key] = month_is_final(charge.month, context.waba.zone, now)
-        if len(_FINAL_CACHE) > 10_000:  # noqa: PLR2004 - a bounded memo
-            _FINAL_CACHE.clear()
-    if final:
-        billed = month_label(now, context.waba.zone)  # D-5: an adjustment on the open month
-    return {
-        "billing_account": context.account, "waba_id": charge.waba_id,
-        "charge_key": charge.key, "phone_number_id": charge.phone_number_id, "ts": charge.ts,
-        "month": charge.month, "billed_month": billed, "model": charge.model.value,
-        "country": charge.country, "market": charge.market, "category": charge.category,
-        "pricing_type": charge.pricing_type.value, "status": charge.status.value,
-        "currency": charge.currency, "quantity": charge.quantity,
-        "unit_rate": charge.unit_rate, "amount": charge.amount, "tier": charge.tier,
-        "card_version": charge.card_version, "reason": charge.reason or None,
-    }
+    if month_is_final(month, context.waba.zone, now):
+        return context.account, month_label(now, context.waba.zone)  # D-5: an adjustment
+    return context.account, month
 
 
-def _after_charges(runtime: Runtime, uow: UnitOfWork, rows: list[dict[str, Any]],
+def _after_charges(runtime: Runtime, uow: UnitOfWork, rows: list[LedgerRow],
                    contexts: dict[str, WabaContext], nows: dict[str, datetime],
                    body_id: int) -> None:
+    """Per batch and account: unrated alert, close tasks, budgets, wallet, one feed event."""
     from tollhouse.services import whatsapp_billing as billing  # noqa: PLC0415
 
-    by_account: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_account: defaultdict[str, list[LedgerRow]] = defaultdict(list)
     for row in rows:
-        by_account[row["billing_account"]].append(row)
+        by_account[row[_ACCOUNT]].append(row)
     for account, listed in by_account.items():
         now = nows[account]
-        unrated = [r for r in listed if r["status"] == "unrated"]
+        unrated = [r for r in listed if r[_STATUS] == "unrated"]
         if unrated:
-            reasons = sorted({r["reason"] or "" for r in unrated})[:5]
+            reasons = sorted({r[_REASON] or "" for r in unrated})[:5]
             billing.fire_alert(uow, account=account, kind="unrated_charge",
                                dedupe=f"unrated:{account}:{body_id}:{len(unrated)}", at=now,
                                payload={"count": len(unrated), "reasons": reasons})
-        months = {r["billed_month"] for r in listed}
+        months = {r[_BILLED] for r in listed}
         billing.schedule_close(runtime, uow, account, months)
         billing.check_budgets(runtime, uow, account, months, now)
         billing.check_wallet(runtime, uow, account, now)
     for account in {c.account for c in contexts.values()}:
+        listed = by_account.get(account, [])
         events.publish(uow, tenant_id=tenant_of(account), kind="whatsapp.webhook",
                        at=nows[account],
-                       payload={"body_id": body_id,
-                                "charges": len(by_account.get(account, ())),
-                                "unrated": sum(1 for r in by_account.get(account, ())
-                                               if r["status"] == "unrated")})
+                       payload={"body_id": body_id, "charges": len(listed),
+                                "unrated": sum(1 for r in listed if r[_STATUS] == "unrated")})
 
 
 # ---- imports -------------------------------------------------------------------------------

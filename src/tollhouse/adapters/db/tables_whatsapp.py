@@ -229,6 +229,18 @@ wa_alert_hooks = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+wa_reservations = Table(  # wallet holds of pre-send estimates (R-BUD-4, R-RT-3)
+    "wa_reservations", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("billing_account", String(64), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("amount", ScaledDecimal(6), nullable=False),  # the estimate's exact amount
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("released_at", UTCDateTime, nullable=True),
+    Column("payload", JSON, nullable=False),
+)
+
 wa_rejections = Table(  # refused webhooks: logged, never stored (§8)
     "wa_rejections", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -3,7 +3,7 @@ project's own /v1/whatsapp endpoints. Thin: parse, authorise, call one service, 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +16,7 @@ from tollhouse.domain.whatsapp.errors import InvalidAnalyticsQuery, UnknownWaba
 from tollhouse.services import whatsapp as setup
 from tollhouse.services import whatsapp_analytics as analytics
 from tollhouse.services import whatsapp_billing as billing
+from tollhouse.services import whatsapp_estimates as estimates
 from tollhouse.services import whatsapp_ingest as ingest
 from tollhouse.services import whatsapp_pdf
 from tollhouse.services.runtime import Runtime
@@ -100,6 +101,21 @@ class BudgetPatch(BaseModel):
     hard_limit: bool | None = None
 
 
+class EstimateRequest(BaseModel):
+    """R-RT-3 input: WABA, number, recipient, template category (null: non-template), time."""
+
+    model_config = ConfigDict(extra="forbid")
+    waba_id: str
+    phone_number_id: str
+    recipient: str = Field(min_length=1, max_length=32)
+    category: str | None = None
+    template_name: str | None = None
+    language: str | None = None
+    at: AwareDatetime | None = None
+    reserve: bool = False
+    hold_s: int = Field(default=3600, gt=0, le=7 * 86400)
+
+
 class NewHook(BaseModel):
     model_config = ConfigDict(extra="forbid")
     billing_account: str
@@ -108,7 +124,7 @@ class NewHook(BaseModel):
     events: list[str] = Field(default_factory=list)
 
 
-def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route table
+def router(runtime: Runtime) -> APIRouter:
     api = APIRouter(prefix="/v1/whatsapp", tags=["whatsapp"])
 
     def operator(request: Request) -> None:
@@ -312,6 +328,18 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one route ta
         for_account(request, budget_account(budget_id))
         billing.delete_budget(runtime, budget_id)
         return Response(status_code=204)
+
+    @api.post("/estimates")
+    def _estimate(body: EstimateRequest, request: Request) -> dict[str, Any]:
+        for_account(request, waba_account(body.waba_id))
+        data = body.model_dump()
+        data["at"] = body.at.astimezone(UTC) if body.at is not None else None
+        return estimates.estimate(runtime, data)
+
+    @api.delete("/reservations/{reservation_id}")
+    def _release(reservation_id: str, request: Request) -> dict[str, Any]:
+        for_account(request, estimates.reservation_account(runtime, reservation_id))
+        return estimates.release(runtime, reservation_id)
 
     @api.post("/alert-hooks", status_code=201)
     def _new_hook(body: NewHook, request: Request) -> dict[str, Any]:

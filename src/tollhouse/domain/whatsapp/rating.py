@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from tollhouse.domain.periods import from_unix, require_utc
 from tollhouse.domain.whatsapp.ratecards import RateBook, RateEntry
@@ -34,7 +34,7 @@ from tollhouse.domain.whatsapp.vocabulary import (
 from tollhouse.domain.whatsapp.webhooks import Pricing, StatusEvent, StatusKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from zoneinfo import ZoneInfo
 
     from tollhouse.domain.whatsapp.markets import MarketMatch, MarketResolver
@@ -66,9 +66,11 @@ class Waba:
     portfolio_id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ChargeFacts:
-    """What Meta (webhook path) or the inference path says about one chargeable item."""
+class ChargeFacts(NamedTuple):
+    """What Meta (webhook path) or the inference path says about one chargeable item.
+
+    A named tuple, not a dataclass: one is built per confirmed status on the ingest path.
+    """
 
     key: str  # wamid (PMP) or conversation id (CBP); unique per WABA (D-2)
     phone_number_id: str
@@ -80,9 +82,11 @@ class ChargeFacts:
     raw_category: str = ""
 
 
-@dataclass(eq=False, slots=True)
-class Charge:
-    """A ledger row (2.12): built once, never updated; corrections are new rows (R-RT-4)."""
+class Charge(NamedTuple):
+    """A ledger row (2.12): built once, never updated; corrections are new rows (R-RT-4).
+
+    A named tuple so that the hot path builds it with one ``tuple.__new__``.
+    """
 
     key: str
     waba_id: str
@@ -182,6 +186,19 @@ class Rater:
     )
     _charged: dict[str, set[str]] = field(default_factory=dict)
     _tier_reports: dict[tuple[str, str, str, str], TierReport] = field(default_factory=dict)
+    index: InitVar[PriceIndex | None] = None  # share the catalogue's; else a new one
+    price_index: PriceIndex = field(init=False, repr=False)
+
+    def __post_init__(self, index: PriceIndex | None) -> None:
+        shared = index is not None and index.book is self.book and index.markets is self.markets
+        self.price_index = index if index is not None and shared else PriceIndex(
+            self.book, self.markets)
+
+    def rate_fast(
+        self, waba: Waba, facts: Iterable[ChargeFacts], rest: list[tuple[ChargeFacts, Waba]]
+    ) -> list[Charge]:
+        """Rate what needs no counter; append the rest, with ``waba``, to ``rest``."""
+        return _rate_fast(self, waba, facts, rest)
 
     def local_day(self, ts: int, zone: ZoneInfo) -> tuple[date, str, RuleSet]:
         """(local date, "YYYY-MM", rule set) of a Unix instant, cached per quarter hour."""
@@ -430,59 +447,160 @@ class _Base:
 
 
 def rate_batch(rater: Rater, items: Iterable[tuple[ChargeFacts, Waba]]) -> list[Charge]:
-    """Rate in charge-time order, ties by key (D-10, D-14): the result ignores arrival order.
+    """Rate in charge-time order, ties by key (D-10, D-14): the result ignores arrival order."""
+    groups: dict[str, tuple[Waba, list[ChargeFacts]]] = {}
+    for facts, waba in items:
+        group = groups.get(waba.waba_id)
+        if group is None:
+            group = groups[waba.waba_id] = (waba, [])
+        group[1].append(facts)
+    return rate_groups(rater, groups.values())
+
+
+def rate_groups(
+    rater: Rater, groups: Iterable[tuple[Waba, Sequence[ChargeFacts]]]
+) -> list[Charge]:
+    """Rate the facts of several WABAs as one batch.
 
     Items that touch no counter (free PMP items, regular PMP items on flat keys) do not depend
-    on order and are rated in one tight loop first; the rest are sorted and rated one by one.
+    on order and are rated in one tight loop per WABA first (``Rater.rate_fast``); the rest
+    are sorted by charge time, WABA and key, and rated one by one.
     """
-    fast, rest = _rate_fast(rater, items)
-    ordered = sorted(rest, key=lambda item: (item[0].ts, item[1].waba_id, item[0].key))
-    fast.extend(charge for facts, waba in ordered if (charge := rater.rate(facts, waba)))
-    return fast
+    done: list[Charge] = []
+    rest: list[tuple[ChargeFacts, Waba]] = []
+    for waba, facts in groups:
+        done.extend(rater.rate_fast(waba, facts, rest))
+    if rest:
+        rest.sort(key=lambda item: (item[0].ts, item[1].waba_id, item[0].key))
+        done.extend(charge for facts, waba in rest if (charge := rater.rate(facts, waba)))
+    return done
+
+
+class _Day:
+    """One local day of one (zone, currency): its month, whether the fast path may rate it,
+    and the prices and markets already looked up on it, keyed by the recipient prefix."""
+
+    __slots__ = ("day", "fast", "markets", "month", "prices")
+
+    def __init__(self, day: date, month: str, rule: RuleSet) -> None:
+        self.day = day
+        self.month = month
+        self.fast = rule is _PMP or rule is _PMP26
+        self.prices: dict[tuple[str, Category | None], _Hit | None] = {}
+        self.markets: dict[str, MarketMatch] = {}
+
+
+_Hit = tuple[str, str, Decimal, str]  # country, market, flat rate, card version
+_UNKNOWN: Final[_Hit] = ("", "", Decimal(-1), "")  # not looked up yet
+_INDEX_LIMIT: Final = 500_000
+
+
+class PriceIndex:
+    """Per (zone, currency) and local day: (recipient prefix, category) -> flat price.
+
+    The hot path's lookups, precomputed once per key and shared by every ``Rater`` of one rate
+    book and market table (both immutable). The prefix is the first ``prefix_len`` digits of
+    the recipient: at least the longest prefix of the market table and at least 4, so that it
+    decides the market (R-MK-1; +1 NPA and +7 splits, D-6). ``None`` marks a key that the fast
+    path must leave to ``Rater.rate`` (tiers, fallbacks, no rate in force, unknown category).
+    """
+
+    def __init__(self, book: RateBook, markets: MarketResolver) -> None:
+        self.book = book
+        self.markets = markets
+        longest = [epoch.longest for epoch in markets.table.epochs]
+        self.prefix_len = max([4, *longest])
+        self._plans: dict[tuple[ZoneInfo, str], dict[int, _Day]] = {}
+        self._dates: dict[tuple[ZoneInfo, str, date], _Day] = {}
+
+    def plan(self, zone: ZoneInfo, currency: str) -> dict[int, _Day]:
+        found = self._plans.get((zone, currency))
+        if found is None:
+            found = self._plans[zone, currency] = {}
+        return found
+
+    def day(self, plan: dict[int, _Day], zone: ZoneInfo, currency: str, ts: int) -> _Day:
+        """The day of a Unix instant, cached per quarter hour (UTC offsets are multiples)."""
+        local = from_unix(ts).astimezone(zone).date()
+        found = self._dates.get((zone, currency, local))
+        if found is None:
+            found = _Day(local, f"{local.year:04d}-{local.month:02d}", rule_set_on(local))
+            if len(self._dates) >= _INDEX_LIMIT:
+                self._dates.clear()
+            self._dates[zone, currency, local] = found
+        if len(plan) >= _INDEX_LIMIT:
+            plan.clear()
+        plan[ts // _QUARTER_HOUR] = found
+        return found
+
+    def market(self, day: _Day, recipient: str, prefix: str) -> MarketMatch:
+        found = day.markets.get(prefix)
+        if found is None:
+            found = day.markets[prefix] = self.markets.resolve(recipient, day.day)
+        return found
+
+    def price(
+        self, day: _Day, currency: str, recipient: str, prefix: str, category: Category | None
+    ) -> _Hit | None:
+        match = self.market(day, recipient, prefix)
+        hit: _Hit | None = None
+        if category is not None:
+            entry = self.book.in_force(currency, match.market, category, day.day)
+            if entry is not None and entry.flat is not None:
+                hit = (match.country, match.market, entry.flat, entry.version)
+        day.prices[prefix, category] = hit
+        return hit
+
+
+_new_charge: Final = tuple.__new__
 
 
 def _rate_fast(
-    rater: Rater, items: Iterable[tuple[ChargeFacts, Waba]]
-) -> tuple[list[Charge], list[tuple[ChargeFacts, Waba]]]:
+    rater: Rater, waba: Waba, items: Iterable[ChargeFacts], rest: list[tuple[ChargeFacts, Waba]]
+) -> list[Charge]:
+    """The hot path (bench/whatsapp_ingest.py): PMP items that touch no counter."""
+    index = rater.price_index
+    zone, currency, waba_id = waba.zone, waba.currency, waba.waba_id
+    plan = index.plan(zone, currency)
+    width = index.prefix_len
+    charged = rater._charged.get(waba_id)  # noqa: SLF001 - the rater's own state
+    if charged is None:
+        charged = rater._charged[waba_id] = set()  # noqa: SLF001
     done: list[Charge] = []
-    rest: list[tuple[ChargeFacts, Waba]] = []
-    days, resolve, in_force = rater._days, rater.markets.resolve, rater.book.in_force  # noqa: SLF001
-    charged_of = rater._charged  # noqa: SLF001
-    for item in items:
-        facts, waba = item
-        if facts.model is not _PMP_MODEL:
-            rest.append(item)
+    append = done.append
+    for facts in items:
+        key, number, recipient, ts, model, category, kind, raw = facts
+        if model is not _PMP_MODEL or key in charged or not recipient.isdigit():
+            rest.append((facts, waba))  # CBP, repeated keys and odd numbers: Rater.rate
             continue
-        found = days.get((waba.zone, facts.ts // _QUARTER_HOUR))
-        day, month, rule = found if found is not None else rater.local_day(facts.ts, waba.zone)
-        if rule is not _PMP and rule is not _PMP26:
-            rest.append(item)
+        day = plan.get(ts // _QUARTER_HOUR)
+        if day is None:
+            day = index.day(plan, zone, currency, ts)
+        if not day.fast:
+            rest.append((facts, waba))
             continue
-        charged = charged_of.get(waba.waba_id)
-        if charged is None:
-            charged = charged_of[waba.waba_id] = set()
-        key = facts.key
-        if key in charged:
-            continue
-        match = resolve(facts.recipient, day)
-        kind = facts.pricing_type
-        if kind is not _REGULAR:
+        prefix = recipient[:width]
+        if kind is _REGULAR:
+            hit = day.prices.get((prefix, category), _UNKNOWN)
+            if hit is _UNKNOWN:
+                hit = index.price(day, currency, recipient, prefix, category)
+            if hit is None:
+                rest.append((facts, waba))
+                continue
+            country, market, rate, version = hit
             charged.add(key)
-            done.append(Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month,
-                               _PMP_MODEL, match.country, match.market,
-                               facts.category or facts.raw_category, kind, _FREE, waba.currency,
-                               ZERO, ZERO))
-            continue
-        category = facts.category
-        entry = None if category is None else in_force(waba.currency, match.market, category, day)
-        if entry is None or entry.flat is None:
-            rest.append(item)
-            continue
-        charged.add(key)
-        done.append(Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month, _PMP_MODEL,
-                           match.country, match.market, category, kind, _RATED, waba.currency,
-                           entry.flat, entry.flat, 1, None, entry.version))
-    return done, rest
+            append(_new_charge(Charge, (key, waba_id, number, ts, day.month, model, country,
+                                        market, category, kind, _RATED, currency, rate, rate,
+                                        1, None, version, "")))
+        else:
+            match = day.markets.get(prefix)
+            if match is None:
+                match = index.market(day, recipient, prefix)
+            charged.add(key)
+            append(_new_charge(Charge, (key, waba_id, number, ts, day.month, model,
+                                        match.country, match.market, category or raw, kind,
+                                        _FREE, currency, ZERO, ZERO, 1, None, None, "")))
+    return done
 
 
 def rate_statuses(rater: Rater, statuses: Iterable[StatusEvent], waba: Waba) -> list[Charge]:
@@ -523,6 +641,7 @@ __all__ = [
     "Charge",
     "ChargeFacts",
     "ChargeStatus",
+    "PriceIndex",
     "Rater",
     "TierReport",
     "Waba",
@@ -530,5 +649,6 @@ __all__ = [
     "confirming_status",
     "facts_from_statuses",
     "rate_batch",
+    "rate_groups",
     "rate_statuses",
 ]

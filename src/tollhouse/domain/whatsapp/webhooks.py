@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from tollhouse.domain.periods import from_unix
 from tollhouse.domain.whatsapp.errors import InvalidWebhook
@@ -44,8 +44,9 @@ class Pricing:
     billable: bool | None  # deprecated; kept for display, never decides (D-3)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusEvent:
+class StatusEvent(NamedTuple):
+    """One ``statuses[]`` element. A named tuple: the ingest path builds one per status."""
+
     waba_id: str
     phone_number_id: str
     wamid: str
@@ -150,26 +151,37 @@ def _messages(waba_id: str, value: Mapping[str, Any]) -> list[WebhookEvent]:
     return events
 
 
+_STATUS_KINDS: Final = {kind.value: kind for kind in StatusKind}
+_new_status: Final = tuple.__new__
+
+
 def parse_status(waba_id: str, phone_number_id: str, raw: Mapping[str, Any]) -> StatusEvent:
     try:
-        status = StatusKind(raw["status"])
+        status = _STATUS_KINDS[raw["status"]]
+        wamid = raw["id"]
+        recipient = raw.get("recipient_id", "")
         conversation = raw.get("conversation")
         pricing = raw.get("pricing")
-        return StatusEvent(
-            waba_id=waba_id,
-            phone_number_id=phone_number_id,
-            wamid=str(raw["id"]),
-            status=status,
-            ts=int(raw["timestamp"]),
-            recipient=str(raw.get("recipient_id", "")),
-            conversation_id=conversation.get("id") if conversation else None,
-            conversation_expires=_expiry(conversation),
-            origin=conversation.get("origin", {}).get("type") if conversation else None,
-            pricing=parse_pricing(pricing) if pricing else None,
-            error_codes=tuple(int(e["code"]) for e in raw.get("errors", ()) if "code" in e),
-        )
+        errors = raw.get("errors")
+        return _new_status(StatusEvent, (
+            waba_id,
+            phone_number_id,
+            wamid if type(wamid) is str else str(wamid),
+            status,
+            int(raw["timestamp"]),
+            recipient if type(recipient) is str else str(recipient),
+            conversation.get("id") if conversation else None,
+            _expiry(conversation) if conversation else None,
+            conversation.get("origin", {}).get("type") if conversation else None,
+            parse_pricing(pricing) if pricing else None,
+            tuple(int(e["code"]) for e in errors if "code" in e) if errors else (),
+        ))
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise InvalidWebhook(f"status {raw.get('id')!r} is malformed ({exc!r})") from exc
+        raise InvalidWebhook(f"status {_id_of(raw)!r} is malformed ({exc!r})") from exc
+
+
+def _id_of(raw: object) -> object:
+    return raw.get("id") if isinstance(raw, Mapping) else None
 
 
 def _expiry(conversation: Mapping[str, Any] | None) -> int | None:

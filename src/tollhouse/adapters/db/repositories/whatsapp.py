@@ -8,18 +8,51 @@ charge keys already stored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, case, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from tollhouse.adapters.db import tables_whatsapp as w
 
 CHUNK = 4000
+
+STATUS_COLUMNS = ("body_id", "billing_account", "waba_id", "phone_number_id", "wamid", "status",
+                  "ts", "recipient", "pricing_model", "pricing_type", "category",
+                  "conversation_id", "error_code")
+CHARGE_COLUMNS = ("billing_account", "waba_id", "charge_key", "phone_number_id", "ts", "month",
+                  "billed_month", "model", "country", "market", "category", "pricing_type",
+                  "status", "currency", "quantity", "unit_rate", "amount", "tier", "card_version",
+                  "reason")
+"""Column orders of the tuples that ``bulk_insert`` takes on the ingest path; money columns
+(``unit_rate``, ``amount``) are integer micros there, as ``ScaledDecimal(6)`` stores them."""
+
+
+def _pg_array_type(table: Table, column: str) -> str:
+    kind = table.c[column].type
+    stored = getattr(kind, "impl_instance", kind)  # ScaledDecimal is stored as BIGINT
+    if isinstance(stored, BigInteger):
+        return "bigint[]"
+    if isinstance(stored, Integer):
+        return "integer[]"
+    return "text[]"
 
 
 def _insert_ignore(conn: Connection, table: Table) -> Any:
@@ -115,13 +148,56 @@ class Repository:
             return 0
         inserted = 0
         statement = _insert_ignore(self.conn, table)
+        if self.conn.dialect.name == "postgresql":
+            # psycopg's executemany reports rowcount -1: count the rows RETURNING gives back
+            # (SQLAlchemy batches them into multi-row VALUES, "insertmanyvalues")
+            key = next(iter(table.primary_key.columns))
+            returning = statement.returning(key)
+            for start in range(0, len(rows), CHUNK):
+                result = self.conn.execute(returning, list(rows[start:start + CHUNK]))
+                inserted += len(result.all())
+            return inserted
         for start in range(0, len(rows), CHUNK):
             result = self.conn.execute(statement, list(rows[start:start + CHUNK]))
             inserted += max(result.rowcount, 0)
         return inserted
 
+    def bulk_insert(self, table: Table, columns: Sequence[str],
+                    rows: Sequence[tuple[Any, ...]]) -> int:
+        """``INSERT … ON CONFLICT DO NOTHING`` of plain tuples, bypassing SQLAlchemy's per-row
+        parameter processing (the ingest hot path); returns the rows inserted.
+
+        SQLite: one ``executemany`` on the connection's cursor. PostgreSQL: one
+        ``INSERT … SELECT * FROM unnest(<one array per column>)``. Values must already be in
+        their stored form (integer micros for ``ScaledDecimal``, Unix seconds for ``ts``).
+        """
+        if not rows:
+            return 0
+        names = ", ".join(columns)
+        cursor = self.conn.connection.cursor()
+        try:
+            if self.conn.dialect.name == "postgresql":
+                arrays = ", ".join(f"%s::{_pg_array_type(table, c)}" for c in columns)
+                cursor.execute(
+                    f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names come from the Table
+                    "ON CONFLICT DO NOTHING", [list(column) for column in zip(*rows, strict=True)])
+                return max(int(cursor.rowcount), 0)
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks}) "  # noqa: S608 - names come from the Table
+                "ON CONFLICT DO NOTHING", rows)
+            return max(int(cursor.rowcount), 0)
+        finally:
+            cursor.close()
+
     def insert_statuses(self, rows: Sequence[dict[str, Any]]) -> int:
         return self.insert_ignore(w.wa_statuses, rows)
+
+    def insert_status_rows(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        return self.bulk_insert(w.wa_statuses, STATUS_COLUMNS, rows)
+
+    def insert_charge_rows(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        return self.bulk_insert(w.wa_charges, CHARGE_COLUMNS, rows)
 
     def insert_inbound(self, rows: Sequence[dict[str, Any]]) -> int:
         return self.insert_ignore(w.wa_inbound, rows)
@@ -147,16 +223,26 @@ class Repository:
     # ---- charges -------------------------------------------------------------------------
 
     def existing_charge_keys(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (waba_id, charge_key) pairs already in the ledger: one query per WABA."""
         by_waba: dict[str, list[str]] = {}
         for waba_id, key in keys:
             by_waba.setdefault(waba_id, []).append(key)
         found: set[tuple[str, str]] = set()
-        c = w.wa_charges.c
-        for waba_id, listed in by_waba.items():
-            for start in range(0, len(listed), CHUNK):
-                rows = self.conn.execute(select(c.charge_key).where(
-                    c.waba_id == waba_id, c.charge_key.in_(listed[start:start + CHUNK])))
-                found.update((waba_id, r[0]) for r in rows)
+        if not by_waba:
+            return found
+        cursor = self.conn.connection.cursor()
+        try:
+            for waba_id, listed in by_waba.items():
+                if self.conn.dialect.name == "postgresql":
+                    cursor.execute("SELECT charge_key FROM wa_charges WHERE waba_id = %s "
+                                   "AND charge_key = ANY(%s::text[])", (waba_id, listed))
+                else:  # one JSON parameter instead of thousands of bound ones
+                    cursor.execute("SELECT charge_key FROM wa_charges WHERE waba_id = ? AND "
+                                   "charge_key IN (SELECT value FROM json_each(?))",
+                                   (waba_id, json.dumps(listed)))
+                found.update((waba_id, r[0]) for r in cursor.fetchall())
+        finally:
+            cursor.close()
         return found
 
     def insert_charges(self, rows: Sequence[dict[str, Any]]) -> int:
@@ -277,6 +363,47 @@ class Repository:
                      .group_by(c.phone_number_id, c.wamid).subquery())
         return int(self.conn.execute(select(func.count()).select_from(per_wamid)
                                      .where(per_wamid.c.done == 0)).scalar_one())
+
+    def thread_events(self, *, phone_number_id: str, user: str, start_ts: int,
+                      end_ts: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """One (number, user) thread for the inference path (R-IN-5): inbound messages and
+        confirming statuses of business messages, between two instants."""
+        i, s = w.wa_inbound.c, w.wa_statuses.c
+        inbound = self._all(select(i.wamid, i.ts, i.referral).where(
+            i.phone_number_id == phone_number_id, i.sender == user, i.ts >= start_ts,
+            i.ts < end_ts).order_by(i.ts))
+        business = self._all(select(s.wamid, s.status, s.ts, s.category, s.error_code).where(
+            s.phone_number_id == phone_number_id, s.recipient == user, s.ts >= start_ts,
+            s.ts < end_ts).order_by(s.ts))
+        return inbound, business
+
+    def number_charges(self, *, phone_number_id: str, month: str,
+                       categories: Sequence[str]) -> int:
+        c = w.wa_charges.c
+        return int(self.conn.execute(select(func.count()).select_from(w.wa_charges).where(
+            c.phone_number_id == phone_number_id, c.month == month,
+            c.category.in_(list(categories)), c.status != "unrated")).scalar_one())
+
+    def add_reservation(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(w.wa_reservations).values(**values))
+
+    def reservation(self, reservation_id: str) -> dict[str, Any] | None:
+        return self._one(select(w.wa_reservations)
+                         .where(w.wa_reservations.c.id == reservation_id))
+
+    def release_reservation(self, reservation_id: str, at: datetime) -> bool:
+        c = w.wa_reservations.c
+        done = self.conn.execute(update(w.wa_reservations).where(
+            c.id == reservation_id, c.released_at.is_(None)).values(released_at=at))
+        return bool(done.rowcount)
+
+    def reserved(self, *, account: str, currency: str, now: datetime) -> Decimal:
+        """Exact sum of the holds still active at ``now`` (R-BUD-4)."""
+        c = w.wa_reservations.c
+        rows = self.conn.execute(select(c.amount).where(
+            c.billing_account == account, c.currency == currency, c.released_at.is_(None),
+            c.expires_at > now))
+        return sum((r[0] for r in rows), Decimal(0))
 
     def count_rows(self, table: Table, **equals: Any) -> int:
         query = select(func.count()).select_from(table)

@@ -220,6 +220,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('waba_id', name=op.f('pk_wa_wabas'))
     )
     op.create_index(op.f('ix_wa_wabas_billing_account'), 'wa_wabas', ['billing_account'], unique=False)
+    op.create_table('wa_reservations',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('billing_account', sa.String(length=64), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount', tollhouse.adapters.db.types.ScaledDecimal(scale=6), nullable=False),
+    sa.Column('created_at', tollhouse.adapters.db.types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', tollhouse.adapters.db.types.UTCDateTime(), nullable=False),
+    sa.Column('released_at', tollhouse.adapters.db.types.UTCDateTime(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wa_reservations'))
+    )
+    op.create_index(op.f('ix_wa_reservations_billing_account'), 'wa_reservations', ['billing_account'], unique=False)
     op.create_table('wa_webhook_bodies',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
@@ -235,6 +247,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('wa_webhook_bodies')
+    op.drop_table('wa_reservations')
     op.drop_table('wa_wabas')
     op.drop_table('wa_statuses')
     op.drop_table('wa_statements')
