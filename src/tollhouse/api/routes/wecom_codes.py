@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
 
 from tollhouse.api.platform_body import integer, invalid, items, json_body, text
 from tollhouse.api.security import principal
@@ -282,15 +283,18 @@ def router(runtime: Runtime) -> APIRouter:
         return named
 
     @api.post("/v1/wecom/licences/check", tags=["wecom-licences"])
-    def _check(body: CheckBody, request: Request) -> dict[str, Any]:
-        """Allowed or blocked for (corp, member, API class), with the reason (L59, L60, L53)."""
+    async def _check(body: CheckBody, request: Request) -> dict[str, Any]:
+        """Allowed or blocked for (corp, member, API class), with the reason (L59, L60, L53).
+
+        A warm cache answers on the event loop; anything that needs the database runs in the
+        thread pool, like every other database route."""
         who = checked_provider(request, body.provider)
-        decision = codes.check(
-            runtime,
-            codes.CheckRequest(
-                who, body.corpid, body.suite_id, body.userid, ApiClass(body.api_class)
-            ),
+        req = codes.CheckRequest(
+            who, body.corpid, body.suite_id, body.userid, ApiClass(body.api_class)
         )
+        decision = codes.check_if_cached(runtime, req)
+        if decision is None:
+            decision = await run_in_threadpool(codes.check, runtime, req)
         return decision_json(decision)
 
     @api.post("/v1/sandbox/wecom-codes/{action}", tags=["sandbox"])
