@@ -71,6 +71,16 @@ wechat_followers = Table(
     Index("ux_wechat_followers_appid_ordinal", "appid", "ordinal", unique=True),
     Index("ix_wechat_followers_appid_seq", "appid", "seq"),
     Index("ix_wechat_followers_appid_wxname", "appid", "wxname"),
+    # covering index of the 10,000-OpenID lookup: reads no `history` JSON (§6 hot path)
+    Index(
+        "ix_wechat_followers_lookup",
+        "appid",
+        "openid",
+        "ordinal",
+        "subscribed",
+        "receive_off",
+        "delivery_fault",
+    ),
     sqlite_with_rowid=False,  # 10,000-id lookups read the primary key only (§6 hot path)
 )
 

@@ -72,6 +72,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_wechat_followers_appid_seq', 'wechat_followers', ['appid', 'seq'], unique=False)
     op.create_index('ix_wechat_followers_appid_wxname', 'wechat_followers', ['appid', 'wxname'], unique=False)
+    op.create_index('ix_wechat_followers_lookup', 'wechat_followers', ['appid', 'openid', 'ordinal', 'subscribed', 'receive_off', 'delivery_fault'], unique=False)
     op.create_index('ux_wechat_followers_appid_ordinal', 'wechat_followers', ['appid', 'ordinal'], unique=True)
     op.create_table('wechat_jobs',
     sa.Column('msg_id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -164,6 +165,7 @@ def downgrade() -> None:
     op.drop_index('ix_wechat_jobs_appid_state', table_name='wechat_jobs')
     op.drop_table('wechat_jobs')
     op.drop_index('ux_wechat_followers_appid_ordinal', table_name='wechat_followers')
+    op.drop_index('ix_wechat_followers_lookup', table_name='wechat_followers')
     op.drop_index('ix_wechat_followers_appid_wxname', table_name='wechat_followers')
     op.drop_index('ix_wechat_followers_appid_seq', table_name='wechat_followers')
     op.drop_table('wechat_followers')
