@@ -137,12 +137,10 @@ def over_http(orders: int) -> list[tuple[str, float, str]]:
                     json={"corpid": "wwbench", "provider_secret": "s"},
                 ).json()["provider_access_token"]
                 trivial = _timed(
-                    client,
                     orders,
                     lambda i: client.post("/bench/trivial", json={"corpid": f"corp{i}", "n": i}),
                 )
                 created = _timed(
-                    client,
                     orders,
                     lambda i: client.post(
                         "/cgi-bin/license/create_new_order",
@@ -184,7 +182,7 @@ def _wait(client: httpx.Client) -> None:
     raise SystemExit("server did not start")
 
 
-def _timed(client: httpx.Client, n: int, call) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def _timed(n: int, call) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
     latencies = []
     start = time.perf_counter()
     for i in range(n):

@@ -114,7 +114,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one command table
         seconds: int = typer.Option(0, help="Seconds to move forward."),
         to: str = typer.Option(None, help="Or an ISO instant with offset to move to."),
     ) -> None:
-        """Move a sandbox clock, running what falls due. Example: tollhouse clock advance wecom:wwdemo --days 7"""
+        """Move a sandbox clock, running what falls due.
+
+        Example: tollhouse clock advance wecom:wwdemo --days 7
+        """
         from tollhouse.services.clocks import move_clock, tenant_now  # noqa: PLC0415
 
         rt = runtime()

@@ -31,7 +31,10 @@ def provider_create(
     callback_token: str = typer.Option(None),
     aes_key: str = typer.Option(None, help="EncodingAESKey (43 characters)."),
 ) -> None:
-    """Create a provider. Example: tollhouse providers create wwprov --secret s3cret --admin admin1"""
+    """Create a provider.
+
+    Example: tollhouse providers create wwprov --secret s3cret --admin admin1
+    """
     tenant = setup.create_provider(
         runtime(),
         setup.NewProvider(
@@ -68,7 +71,10 @@ def corp_create(
     test: bool = typer.Option(False, help="A test corp (free, tight limits)."),
     suite: str = typer.Option("suite1", help="Install this app in the corp now."),
 ) -> None:
-    """Create a customer corp with the app installed. Example: tollhouse corps create wwprov wwcorpA"""
+    """Create a customer corp with the app installed.
+
+    Example: tollhouse corps create wwprov wwcorpA
+    """
     setup.save_corp(runtime(), provider, corpid, name=name, is_test=test)
     setup.install_app(runtime(), provider, corpid, suite)
     emit_json({"provider": provider, "corpid": corpid, "is_test": test, "suite_id": suite})
@@ -120,7 +126,10 @@ def _member_row(raw: dict[str, str]) -> dict[str, object]:
 @app.command("profile-set")
 @handled
 def profile_set(provider: str, name: str, path: Path) -> None:
-    """Set a reseller price list from JSON. Example: tollhouse licences profile-set wwprov mylist list.json"""
+    """Set a reseller price list from JSON.
+
+    Example: tollhouse licences profile-set wwprov mylist list.json
+    """
     config = json.loads(path.read_text(encoding="utf-8"))
     profile_from_config(name, config)
     rt = runtime()

@@ -19,9 +19,13 @@ app = typer.Typer(help="WhatsApp usage: imports, rate cards, statements.", no_ar
 @app.command("import-statuses")
 @handled
 def import_statuses(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                help="CSV (waba_id,phone_number_id,wamid,status,timestamp,…) "
-                                     "or JSON lines of historical statuses."),
+    path: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="CSV (waba_id,phone_number_id,wamid,status,timestamp,…) "
+        "or JSON lines of historical statuses.",
+    ),
     fmt: str = typer.Option("", "--format", help="csv or jsonl (default: from the suffix)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
@@ -36,9 +40,11 @@ def import_statuses(
     if as_json:
         emit_json(summary)
         return
-    out.print(f"{summary['statuses']} statuses, {summary['stored']} new, "
-              f"{summary['duplicates']} duplicates, {summary['charges']} charges "
-              f"({summary['unrated']} unrated), {len(summary['rejected'])} rejected rows")
+    out.print(
+        f"{summary['statuses']} statuses, {summary['stored']} new, "
+        f"{summary['duplicates']} duplicates, {summary['charges']} charges "
+        f"({summary['unrated']} unrated), {len(summary['rejected'])} rejected rows"
+    )
 
 
 @app.command("import-records")
@@ -66,10 +72,13 @@ def ratecards_import(
 
     Example: tollhouse whatsapp ratecards-import usd-pmp-2026-07-01.csv
     """
-    info, created = billing.import_card(runtime(), path.read_text("utf-8-sig"),
-                                        kind="markets" if markets else "rates")
-    out.print(f"{'imported' if created else 'already imported'}: version {info['version']}, "
-              f"{info['rows']} rows, effective {', '.join(info['effective_from'])}")
+    info, created = billing.import_card(
+        runtime(), path.read_text("utf-8-sig"), kind="markets" if markets else "rates"
+    )
+    out.print(
+        f"{'imported' if created else 'already imported'}: version {info['version']}, "
+        f"{info['rows']} rows, effective {', '.join(info['effective_from'])}"
+    )
 
 
 @app.command("statement")
@@ -94,8 +103,10 @@ def statement(
         data = (json.dumps(body, indent=2) + "\n").encode()
     if output is not None:
         output.write_bytes(data)
-        out.print(f"wrote {output} ({len(data)} bytes), total {body['total']} "
-                  f"{body['currency']} minor units")
+        out.print(
+            f"wrote {output} ({len(data)} bytes), total {body['total']} "
+            f"{body['currency']} minor units"
+        )
     elif fmt == "pdf":
         raise typer.BadParameter("a PDF needs --out FILE", param_hint="--out")
     else:

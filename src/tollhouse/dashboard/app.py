@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -50,7 +50,7 @@ class LoginRequired(Exception):
     pass
 
 
-def create_router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one page table
+def create_router(runtime: Runtime) -> APIRouter:
     pages = APIRouter(prefix="/dashboard", include_in_schema=False)
     pages_extra: list[Any] = runtime.extras.setdefault("dashboard_pages", [])
 
@@ -77,7 +77,7 @@ def create_router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one page table
         return render(request, "login.html", error=error)
 
     @pages.post("/login")
-    def _login(key: str = Form(...)) -> Response:
+    def _login(key: Annotated[str, Form()]) -> Response:
         try:
             authenticate(runtime, key.strip())
         except TollhouseError:
@@ -136,7 +136,7 @@ def create_router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one page table
         return render(request, "orders.html", providers=providers, chosen=chosen, rows=rows)
 
     @pages.get("/licences/calculator", response_class=HTMLResponse)
-    def _calculator(
+    def _calculator(  # noqa: PLR0917 - one query parameter per calculator field
         request: Request,
         provider: str = "",
         corpid: str = "",

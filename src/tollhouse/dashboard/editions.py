@@ -5,7 +5,7 @@ a live price preview (head-counts × durations), and the vendor's order list wit
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -44,7 +44,7 @@ def cycles_for(limit: int = 10) -> list[int]:
     return list(range(1, limit + 1))
 
 
-def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one page table
+def router(runtime: Runtime) -> APIRouter:
     pages = APIRouter(prefix="/dashboard/editions", include_in_schema=False)
     nav: list[dict[str, str]] = runtime.extras.setdefault("dashboard_pages", [])
     for item in NAV:
@@ -114,9 +114,9 @@ def router(runtime: Runtime) -> APIRouter:  # noqa: C901, PLR0915 - one page tab
     @pages.post("/strategy", response_class=HTMLResponse)
     def _save(
         request: Request,
-        app_id: str = Form(""),  # noqa: FAST002 - as dashboard/app.py
-        strategy: str = Form(...),  # noqa: FAST002
-        headcounts: str = Form(DEFAULT_HEADCOUNTS),
+        strategy: Annotated[str, Form()],
+        app_id: Annotated[str, Form()] = "",
+        headcounts: Annotated[str, Form()] = DEFAULT_HEADCOUNTS,
     ) -> Response:
         principal = who(request)
         if principal is None:

@@ -337,7 +337,7 @@ def open_order(runtime: Runtime, vendor_id: str, body: dict[str, Any]) -> dict[s
     }
 
 
-def _cashier_line(
+def _cashier_line(  # noqa: PLR0917 - an internal step of open_order
     runtime: Runtime,
     uow: UnitOfWork,
     vendor_id: str,

@@ -74,13 +74,16 @@ def open_ctx(runtime: Runtime, uow: UnitOfWork, provider: str, *, write: bool = 
     return Ctx(row, effective_settings(row), at, tenant_row.has_activity)
 
 
+NOT_A_BUYER = 701921  # L9; a payer without permission is 48001 (L30)
+
+
 def require_buyer(
     uow: UnitOfWork,
     ctx: Ctx,
     userid: str | None,
     *,
     field: str = "buyer_userid",
-    errcode: int = 701921,
+    errcode: int = NOT_A_BUYER,
 ) -> str:
     if not userid:
         raise violation(40063, f"{field} is required", rule="L9")
@@ -89,7 +92,7 @@ def require_buyer(
             errcode,
             f"{field} {userid!r} is not an admin of provider {ctx.corpid!r} "
             "with purchase permission",
-            rule="L9" if errcode == 701921 else "L30",
+            rule="L9" if errcode == NOT_A_BUYER else "L30",
         )
     return userid
 
@@ -129,7 +132,7 @@ def _counts(base: int, interop: int) -> dict[AccountType, int]:
     return {AccountType.BASIC: base, AccountType.INTEROP: interop}
 
 
-def _record_order(runtime: Runtime, uow: UnitOfWork, ctx: Ctx, order: LicenceOrder) -> None:
+def _record_order(uow: UnitOfWork, ctx: Ctx, order: LicenceOrder) -> None:
     uow.licences.add_order(order)
     if not ctx.has_activity:
         uow.tenants.mark_activity(tenant_id_of(ctx.corpid))
@@ -204,7 +207,7 @@ def create_new_order(runtime: Runtime, provider: str, cmd: NewOrder) -> LicenceO
         validate_new_order_duration(cmd.duration, test_corp=corp["is_test"])
         require_buyer(uow, ctx, cmd.buyer_userid)
         order = _price_buy(uow, ctx, cmd, corp=corp, parent=None)
-        _record_order(runtime, uow, ctx, order)
+        _record_order(uow, ctx, order)
         uow.commit()
         return order
 
@@ -364,7 +367,7 @@ def _transition(uow: UnitOfWork, order: LicenceOrder, status: OrderStatus, *, at
             uow.licences.save_order(sub)
 
 
-def expire_order(runtime: Runtime, uow: UnitOfWork, payload: dict[str, Any], at: datetime) -> str:
+def expire_order(_runtime: Runtime, uow: UnitOfWork, payload: dict[str, Any], at: datetime) -> str:
     """Due task at create_time + TTL (D18): record status 3 and emit ``order_expired``."""
     provider = payload["provider"]
     order = uow.licences.order(payload["order_id"], provider=provider)
@@ -538,7 +541,7 @@ def submit_order_job(runtime: Runtime, provider: str, cmd: RenewalSubmit) -> Lic
                 rule="L20",
             )
         order, accounts = _renewal_order(uow, ctx, job, corp, cmd, target)
-        _record_order(runtime, uow, ctx, order)
+        _record_order(uow, ctx, order)
         uow.licences.add_order_accounts(order.order_id, accounts)
         uow.licences.update_job(cmd.jobid, submitted_at=ctx.at, order_id=order.order_id, status=1)
         uow.commit()
@@ -559,7 +562,7 @@ def _renewal_target(cmd: RenewalSubmit, ctx: Ctx, *, test_corp: bool) -> datetim
     return normalise_new_expire_time(cmd.new_expire_time, at=ctx.at, test_corp=test_corp)
 
 
-def _renewal_order(
+def _renewal_order(  # noqa: PLR0917 - an internal step of submit_order_job
     uow: UnitOfWork,
     ctx: Ctx,
     job: dict[str, Any],
@@ -726,7 +729,7 @@ def submit_new_order_job(runtime: Runtime, provider: str, jobid: str, buyer_user
                 interop_count=sum(s.interop_count for s in subs),
                 unpaid_ttl_days=int(ctx.settings["unpaid_order_ttl_days"]),
             )
-            _record_order(runtime, uow, ctx, parent)
+            _record_order(uow, ctx, parent)
             for sub in subs:
                 uow.licences.add_order(sub)
         uow.licences.update_job(
@@ -767,7 +770,7 @@ def pay_order(runtime: Runtime, provider: str, order_id: str) -> LicenceOrder:
         order = require_order(uow, ctx, order_id)
         _require_payable(order, ctx)
         order.fix_payment_method(PaymentMethod.CONSOLE)
-        settle_payment(runtime, uow, ctx, order)
+        settle_payment(uow, ctx, order)
         uow.commit()
         return order
 
@@ -788,7 +791,7 @@ def _require_payable(order: LicenceOrder, ctx: Ctx) -> None:
         )
 
 
-def settle_payment(runtime: Runtime, uow: UnitOfWork, ctx: Ctx, order: LicenceOrder) -> None:
+def settle_payment(uow: UnitOfWork, ctx: Ctx, order: LicenceOrder) -> None:
     """L16/L17/L25: mark paid, create codes or extend renewals, then push the callback."""
     _transition(uow, order, OrderStatus.PAID, at=ctx.at)
     singles = (
@@ -899,7 +902,7 @@ def submit_pay_job(runtime: Runtime, provider: str, order_id: str, payer_userid:
         result = _balance_outcome(uow, ctx, order)
         if result["errcode"] == 0:
             uow.licences.adjust_balance(provider, -order.price)
-            settle_payment(runtime, uow, ctx, order)
+            settle_payment(uow, ctx, order)
         uow.licences.add_job(
             jobid=jobid,
             provider_corpid=provider,

@@ -60,8 +60,8 @@ def create_provider(runtime: Runtime, cmd: NewProvider) -> str:
                 cmd.name or cmd.corpid,
                 cmd.sandbox,
                 cmd.clock_now if cmd.sandbox else None,
-                False,
-                at,
+                has_activity=False,
+                created_at=at,
             )
         )
         uow.licences.add_provider(

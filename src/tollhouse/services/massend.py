@@ -1318,8 +1318,9 @@ def _follower_rows(
                 "history": [{"at": _iso(when), "change": "subscribed"}],
             }
         )
-        for tag in spec.get("tags") or ():
-            pairs.append((_import_tag(uow, appid, tag, tag_ids), openid))
+        pairs.extend(
+            (_import_tag(uow, appid, tag, tag_ids), openid) for tag in spec.get("tags") or ()
+        )
     return rows, pairs
 
 
