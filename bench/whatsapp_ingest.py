@@ -1,4 +1,4 @@
-# ruff: noqa: PLC0415, S105, S106, PERF401 - imports follow the sys.path set-up; bench secrets are fixtures
+# ruff: noqa: PLC0415, S105, PERF401 - imports follow the sys.path set-up; bench secrets are fixtures
 """WhatsApp ingestion benchmark: statuses rated per second in-process, and ingested through
 HTTP batches (verify signature, parse, store, deduplicate, rate, commit) on SQLite and, when
 ``TOLLHOUSE_BENCH_POSTGRES_URL`` is set, on PostgreSQL. Baselines are timed in the same run:
@@ -189,7 +189,7 @@ def http(url: str, count: int, batch: int, *, again: bool = True) -> list[Row]:
     import httpx
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)])  # noqa: S603
+    server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)])
     try:
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
         for _ in range(300):

@@ -110,7 +110,7 @@ def _used(budget: dict[str, Any]) -> Decimal:
     return Decimal(budget["spent_exact"]) * 10_000 / budget["amount"]
 
 
-def router(runtime: Runtime) -> APIRouter:  # noqa: C901 - one page table
+def router(runtime: Runtime) -> APIRouter:
     pages = APIRouter(prefix="/dashboard", include_in_schema=False)
 
     def who(request: Request) -> Principal | None:

@@ -51,6 +51,7 @@ from tollhouse.domain.whatsapp.webhooks import (
     parse_webhook,
 )
 from tollhouse.services import events
+from tollhouse.services import whatsapp_inference as inference
 from tollhouse.services.clocks import tenant_now
 from tollhouse.services.runtime import Runtime, UnitOfWork
 from tollhouse.services.whatsapp import tenant_of
@@ -65,7 +66,7 @@ _DELIVERED, _READ = StatusKind.DELIVERED, StatusKind.READ
 _CBP, _REGULAR_TYPE = PricingModel.CBP, PricingType.REGULAR
 _new_facts: Final = tuple.__new__
 NO_PRICING: Final = ("the status has no pricing object, so the webhook path cannot rate it "
-                     "(R-IN-5); the inference path does not run on ingest")
+                     "(R-IN-5)")
 
 
 def shipped_text(name: str) -> str:
@@ -261,7 +262,7 @@ def store(runtime: Runtime, batch: Batch, *, rate: bool = True) -> dict[str, Any
             rows = rate_batch_rows(runtime, uow, batch, contexts, nows)
             summary["charges"] = uow.whatsapp.insert_charge_rows(rows)
             summary["unrated"] = sum(1 for r in rows if r[_STATUS] == "unrated")
-            _after_charges(runtime, uow, rows, contexts, nows, body_id)
+            _after_charges(runtime, uow, rows, contexts, nows, body_id=body_id)
         for account in accounts:
             uow.tenants.mark_activity(tenant_of(account))
         uow.commit()
@@ -344,8 +345,10 @@ def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
     rest: list[tuple[ChargeFacts, Waba]] = []
     for waba, facts in groups.values():
         charges.extend(rater.rate_fast(waba, facts, rest))
+    inferred: dict[tuple[str, str], str] = {}
+    left = _infer_unpriced(uow, unpriced, contexts, rest, inferred) if unpriced else []
     slow_keys = ([(w.waba_id, f.key) for f, w in rest]
-                 + [(c.waba_id, key) for c, key in unpriced]
+                 + [(c.waba_id, key) for c, key, _ in left]
                  + [(t.waba_id, t.wamid) for t in batch.tokens])
     existing = uow.whatsapp.existing_charge_keys(slow_keys) if slow_keys else set()
     if rest:
@@ -357,17 +360,96 @@ def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
         phone_number_id=usage.phone_number_id, recipient=usage.recipient, ts=usage.ts,
         tokens=usage.tokens) for usage in batch.tokens
         if (usage.waba_id, usage.wamid) not in existing)
+    if inferred:
+        charges = [_mark_inferred(c, inferred) for c in charges]
     rows = _ledger_rows(charges, contexts, nows)
     seen = {(r[1], r[2]) for r in rows}
-    for status, key in unpriced:
+    for status, key, reason in left:
         if (status.waba_id, key) not in existing and (status.waba_id, key) not in seen:
             seen.add((status.waba_id, key))
-            rows.append(_unpriced_row(rater, status, contexts, nows))
+            rows.append(_unpriced_row(rater, status, contexts, nows, reason))
+    _cross_check(runtime, uow, batch.statuses, contexts, nows)
     return rows
 
 
+Unpriced = tuple[StatusEvent, str, tuple[str, str] | None]  # status, key, category hint
+
+
+def _infer_unpriced(uow: UnitOfWork, unpriced: list[Unpriced],
+                    contexts: dict[str, WabaContext], rest: list[tuple[ChargeFacts, Waba]],
+                    inferred: dict[tuple[str, str], str],
+                    ) -> list[tuple[StatusEvent, str, str]]:
+    """R-IN-5: classify statuses without pricing by the timeline rules; what has a template
+    category becomes a slow-path item (``rest``), the rest stays unrated with a reason."""
+    still: list[tuple[StatusEvent, str, str]] = []
+    wanted = []
+    sources: dict[tuple[str, str], str] = {}
+    for status, key, hint in unpriced:
+        if hint is None:
+            still.append((status, key, inference.NO_CATEGORY))
+            continue
+        category, source = hint
+        wanted.append((status, inference.template_of(category)[1]))
+        sources[status.waba_id, status.wamid] = source
+    wabas = {waba_id: c.waba for waba_id, c in contexts.items()}
+    for item in inference.infer(uow, wabas, wanted):
+        status, result = item.status, item.classified
+        if result.failed_error is not None:
+            still.append((status, status.wamid, (
+                f"inference (R-IN-5) says this message could not be delivered (error "
+                f"{result.failed_error}: a non-template message outside any stored customer "
+                f"service window), yet it was; the thread is incomplete")))
+        elif item.facts is not None:  # None: inside an open conversation, no charge item
+            rest.append((item.facts, wabas[status.waba_id]))
+            inferred[status.waba_id, item.facts.key] = inference.INFERRED.format(
+                source=sources[status.waba_id, status.wamid])
+    return still
+
+
+def _mark_inferred(charge: Charge, inferred: dict[tuple[str, str], str]) -> Charge:
+    found = inferred.get((charge.waba_id, charge.key))
+    if found is None:
+        return charge
+    return charge._replace(reason=f"{found}; {charge.reason}" if charge.reason else found)
+
+
+def _cross_check(runtime: Runtime, uow: UnitOfWork, statuses: list[StatusEvent],
+                 contexts: dict[str, WabaContext], nows: dict[str, datetime]) -> None:
+    """R-IN-5: a sample of webhook-priced confirming statuses against the inference path;
+    a disagreement is a ``rating_mismatch`` feed event, the webhook's rating stays."""
+    wanted: dict[tuple[str, str], tuple[StatusEvent, Any]] = {}
+    threads: set[tuple[str, str]] = set()
+    for status in statuses:
+        kind, pricing = status[3], status[9]
+        if (kind is not _DELIVERED and kind is not _READ) or pricing is None \
+                or pricing.model is None or not inference.sampled(runtime, status[2]):
+            continue
+        known, template = inference.template_of(pricing.raw_category)
+        if not known or (status[1], status[2]) in wanted:
+            continue
+        thread = (status[1], status[5])
+        if thread not in threads and len(threads) >= inference.CROSS_CHECK_MAX_THREADS:
+            continue
+        threads.add(thread)
+        wanted[status[1], status[2]] = (status, template)
+    if not wanted:
+        return
+    wabas = {waba_id: c.waba for waba_id, c in contexts.items()}
+    for item in inference.infer(uow, wabas, list(wanted.values())):
+        status = item.status
+        found = inference.mismatch(item, status.pricing) if status.pricing else None
+        if found is None:
+            continue
+        account = contexts[status.waba_id].account
+        events.publish(uow, tenant_id=tenant_of(account), kind="whatsapp.alert.rating_mismatch",
+                       at=nows[account],
+                       payload=inference.mismatch_payload(status, account, found, status.at),
+                       dedupe_key=f"rating_mismatch:{status.waba_id}:{status.wamid}")
+
+
 def _facts(uow: UnitOfWork, statuses: list[StatusEvent], contexts: dict[str, WabaContext],
-           ) -> tuple[dict[str, tuple[Waba, list[ChargeFacts]]], list[tuple[StatusEvent, str]]]:
+           ) -> tuple[dict[str, tuple[Waba, list[ChargeFacts]]],
+                      list[tuple[StatusEvent, str, tuple[str, str] | None]]]:
     """D-3 per (number, wamid) in one pass: the confirming status, and its pricing, or the
     pricing of another status of the batch, or of a stored one (the rare slow path)."""
     best: dict[tuple[str, str, str], StatusEvent] = {}
@@ -386,7 +468,7 @@ def _facts(uow: UnitOfWork, statuses: list[StatusEvent], contexts: dict[str, Wab
             missing.append(key)
             continue
         _add_facts(groups, contexts, confirming, pricing)
-    unpriced: list[tuple[StatusEvent, str]] = []
+    unpriced: list[tuple[StatusEvent, str, tuple[str, str] | None]] = []
     if missing:
         wanted = set(missing)
         in_batch: dict[tuple[str, str, str], list[StatusEvent]] = defaultdict(list)
@@ -404,7 +486,8 @@ def _facts(uow: UnitOfWork, statuses: list[StatusEvent], contexts: dict[str, Wab
             if found is not None and pricing is not None and pricing.model is not None:
                 _add_facts(groups, contexts, found, pricing)
             else:
-                unpriced.append((best[key], best[key].wamid))
+                unpriced.append((best[key], best[key].wamid,
+                                 inference.category_hint(best[key], group, [])))
     return groups, unpriced
 
 
@@ -444,14 +527,14 @@ def _seed(uow: UnitOfWork) -> Any:
     def seed(kind: str, key: tuple[str, ...]) -> int:
         if kind == "cbp_free":
             waba_id, month = key
-            return uow.whatsapp.count_charges(wabas=[waba_id], month=month,
-                                              pricing_type=PricingType.FREE_TIER.value)
+            return int(uow.whatsapp.count_charges(wabas=[waba_id], month=month,
+                                                  pricing_type=PricingType.FREE_TIER.value))
         portfolio, market, group, month = key
         wabas = [r["waba_id"] for r in uow.whatsapp.wabas()
                  if (r["portfolio_id"] or r["waba_id"]) == portfolio]
         categories = [c.value for c, g in TIER_GROUP.items() if g == group]
-        return uow.whatsapp.count_charges(wabas=wabas, month=month, categories=categories,
-                                          market=market, status="rated")
+        return int(uow.whatsapp.count_charges(wabas=wabas, month=month, categories=categories,
+                                              market=market, status="rated"))
 
     return seed
 
@@ -490,13 +573,13 @@ def _apply_tier(rater: Rater, context: WabaContext, event: Any, markets: dict[st
 
 
 def _unpriced_row(rater: Rater, status: StatusEvent, contexts: dict[str, WabaContext],
-                  nows: dict[str, datetime]) -> LedgerRow:
+                  nows: dict[str, datetime], reason: str = NO_PRICING) -> LedgerRow:
     context = contexts[status.waba_id]
     day, month, _ = rater.local_day(status.ts, context.waba.zone)
     match = rater.markets.resolve(status.recipient, day)
     charge = Charge(status.wamid, status.waba_id, status.phone_number_id, status.ts, month,
                     PricingModel.PMP, match.country, match.market, "", PricingType.REGULAR,
-                    ChargeStatus.UNRATED, context.waba.currency, None, None, reason=NO_PRICING)
+                    ChargeStatus.UNRATED, context.waba.currency, None, None, reason=reason)
     return _ledger_rows([charge], contexts, nows)[0]
 
 
@@ -553,7 +636,7 @@ def _billed(context: WabaContext, month: str, nows: dict[str, datetime]) -> tupl
 
 
 def _after_charges(runtime: Runtime, uow: UnitOfWork, rows: list[LedgerRow],
-                   contexts: dict[str, WabaContext], nows: dict[str, datetime],
+                   contexts: dict[str, WabaContext], nows: dict[str, datetime], *,
                    body_id: int) -> None:
     """Per batch and account: unrated alert, close tasks, budgets, wallet, one feed event."""
     from tollhouse.services import whatsapp_billing as billing  # noqa: PLC0415

@@ -95,6 +95,7 @@ wa_statuses = Table(  # one row per (number, wamid, status): D-2
     Column("error_code", Integer, nullable=True),
     UniqueConstraint("phone_number_id", "wamid", "status", name="uq_wa_statuses_key"),
     Index("ix_wa_statuses_account_ts", "billing_account", "ts"),
+    Index("ix_wa_statuses_thread", "phone_number_id", "recipient", "ts"),  # R-IN-5 timelines
 )
 
 wa_inbound = Table(  # inbound user messages: CSW/FEP state and inbound BSP fees (R-IN-3)
@@ -111,6 +112,7 @@ wa_inbound = Table(  # inbound user messages: CSW/FEP state and inbound BSP fees
     Column("referral", String(16), nullable=True),
     UniqueConstraint("phone_number_id", "wamid", name="uq_wa_inbound_key"),
     Index("ix_wa_inbound_account_ts", "billing_account", "ts"),
+    Index("ix_wa_inbound_thread", "phone_number_id", "sender", "ts"),  # R-IN-5 timelines
 )
 
 wa_other_events = Table(  # tier updates, template category changes, unknown fields (R-IN-1)

@@ -133,6 +133,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('phone_number_id', 'wamid', name='uq_wa_inbound_key')
     )
     op.create_index('ix_wa_inbound_account_ts', 'wa_inbound', ['billing_account', 'ts'], unique=False)
+    op.create_index('ix_wa_inbound_thread', 'wa_inbound', ['phone_number_id', 'sender', 'ts'], unique=False)
     op.create_table('wa_numbers',
     sa.Column('phone_number_id', sa.String(length=64), nullable=False),
     sa.Column('waba_id', sa.String(length=64), nullable=False),
@@ -207,6 +208,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('phone_number_id', 'wamid', 'status', name='uq_wa_statuses_key')
     )
     op.create_index('ix_wa_statuses_account_ts', 'wa_statuses', ['billing_account', 'ts'], unique=False)
+    op.create_index('ix_wa_statuses_thread', 'wa_statuses', ['phone_number_id', 'recipient', 'ts'], unique=False)
     op.create_table('wa_wabas',
     sa.Column('waba_id', sa.String(length=64), nullable=False),
     sa.Column('billing_account', sa.String(length=64), nullable=False),
