@@ -88,7 +88,7 @@ def statement(
     month: str = typer.Argument(..., help="YYYY-MM"),
     currency: str = typer.Option(None, "--currency", help="Needed with two currencies (D-26)."),
     fmt: str = typer.Option("json", "--format", help="json, csv or pdf."),
-    output: Path = typer.Option(None, "--out", help="Write to this file (pdf needs it)."),
+    output: Path | None = typer.Option(None, "--out", help="Write to this file (pdf needs it)."),
 ) -> None:
     """Export a monthly statement.
 

@@ -24,8 +24,13 @@ from tollhouse.services.runtime import Runtime
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 COOKIE = "tollhouse_key"
-COLOURS = {"marketing": "#d9480f", "utility": "#1971c2", "authentication": "#2f9e44",
-           "authentication_international": "#66a80f", "service": "#9c36b5"}
+COLOURS = {
+    "marketing": "#d9480f",
+    "utility": "#1971c2",
+    "authentication": "#2f9e44",
+    "authentication_international": "#66a80f",
+    "service": "#9c36b5",
+}
 OTHER_COLOUR = "#868e96"
 
 
@@ -40,7 +45,9 @@ def money(minor: int | None, currency: str = "") -> str:
 TEMPLATES.env.filters["money"] = money
 
 
-def stacked_bars(days: list[dict[str, Any]], *, width: int = 760, height: int = 220) -> dict[str, Any]:
+def stacked_bars(
+    days: list[dict[str, Any]], *, width: int = 760, height: int = 220
+) -> dict[str, Any]:
     """Geometry of a stacked bar chart: one bar per day, one segment per category."""
     peak = max((sum(d["by_category"].values(), Decimal(0)) for d in days), default=Decimal(0))
     peak = peak or Decimal(1)
@@ -52,12 +59,19 @@ def stacked_bars(days: list[dict[str, Any]], *, width: int = 760, height: int = 
         for category, amount in sorted(day["by_category"].items()):
             h = float(amount / peak) * (height - 20)
             y -= h
-            segments.append({"x": round(index * bar + 1, 1), "y": round(y, 1),
-                             "w": round(max(bar - 2, 1), 1), "h": round(h, 1),
-                             "colour": COLOURS.get(category, OTHER_COLOUR),
-                             "title": f"{day['label']} {category}: {amount:.4f}"})
-        bars.append({"label": day["label"], "segments": segments,
-                     "x": round(index * bar + bar / 2, 1)})
+            segments.append(
+                {
+                    "x": round(index * bar + 1, 1),
+                    "y": round(y, 1),
+                    "w": round(max(bar - 2, 1), 1),
+                    "h": round(h, 1),
+                    "colour": COLOURS.get(category, OTHER_COLOUR),
+                    "title": f"{day['label']} {category}: {amount:.4f}",
+                }
+            )
+        bars.append(
+            {"label": day["label"], "segments": segments, "x": round(index * bar + bar / 2, 1)}
+        )
     return {"width": width, "height": height, "bars": bars, "peak": f"{peak:.2f}"}
 
 
@@ -67,10 +81,12 @@ def usage(runtime: Runtime, account: str, month: str) -> dict[str, Any]:
         row = setup.require_account(uow, account)
         zone = setup.account_zone(uow, row)
         period = billing.month_period(month, zone)
-        charges = uow.whatsapp.charges(account=account, start_ts=int(period.start.timestamp()),
-                                       end_ts=int(period.end.timestamp()))
-    daily: defaultdict[str, defaultdict[str, Decimal]] = defaultdict(
-        lambda: defaultdict(Decimal))
+        charges = uow.whatsapp.charges(
+            account=account,
+            start_ts=int(period.start.timestamp()),
+            end_ts=int(period.end.timestamp()),
+        )
+    daily: defaultdict[str, defaultdict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     markets: defaultdict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     categories: defaultdict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     unrated = []
@@ -86,20 +102,37 @@ def usage(runtime: Runtime, account: str, month: str) -> dict[str, Any]:
         categories[charge["category"]][0] += 1
         categories[charge["category"]][1] += amount
     last_day = (period.end - period.start).days
-    days = [{"label": f"{d:02d}", "by_category": dict(daily.get(f"{d:02d}", {}))}
-            for d in range(1, last_day + 1)]
+    days = [
+        {"label": f"{d:02d}", "by_category": dict(daily.get(f"{d:02d}", {}))}
+        for d in range(1, last_day + 1)
+    ]
     top = sorted(markets.items(), key=lambda item: item[1][1], reverse=True)[:10]
     peak = max((v[1] for _, v in top), default=Decimal(0)) or Decimal(1)
     return {
         "chart": stacked_bars(days),
         "legend": [{"name": c, "colour": COLOURS.get(c, OTHER_COLOUR)} for c in sorted(categories)],
-        "markets": [{"name": m, "count": v[0], "cost": f"{v[1]:.4f}",
-                     "width": round(float(v[1] / peak) * 300, 1)} for m, v in top],
-        "categories": [{"name": c, "count": v[0], "cost": f"{v[1]:.4f}"}
-                       for c, v in sorted(categories.items())],
-        "unrated": [{"when": datetime.fromtimestamp(c["ts"], tz=UTC).isoformat(),
-                     "market": c["market"], "category": c["category"] or "—",
-                     "reason": c["reason"], "key": c["charge_key"]} for c in unrated[:200]],
+        "markets": [
+            {
+                "name": m,
+                "count": v[0],
+                "cost": f"{v[1]:.4f}",
+                "width": round(float(v[1] / peak) * 300, 1),
+            }
+            for m, v in top
+        ],
+        "categories": [
+            {"name": c, "count": v[0], "cost": f"{v[1]:.4f}"} for c, v in sorted(categories.items())
+        ],
+        "unrated": [
+            {
+                "when": datetime.fromtimestamp(c["ts"], tz=UTC).isoformat(),
+                "market": c["market"],
+                "category": c["category"] or "—",
+                "reason": c["reason"],
+                "key": c["charge_key"],
+            }
+            for c in unrated[:200]
+        ],
         "unrated_count": len(unrated),
         "total_exact": f"{sum((v[1] for v in markets.values()), Decimal(0)):.4f}",
     }
@@ -107,7 +140,7 @@ def usage(runtime: Runtime, account: str, month: str) -> dict[str, Any]:
 
 def _used(budget: dict[str, Any]) -> Decimal:
     """Percent of the budget used, from the exact spend (minor units are cents here)."""
-    return Decimal(budget["spent_exact"]) * 10_000 / budget["amount"]
+    return Decimal(budget["spent_exact"]) * 10_000 / Decimal(budget["amount"])
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -136,8 +169,9 @@ def router(runtime: Runtime) -> APIRouter:
         if account and not month:
             with runtime.uow(readonly=True) as uow:
                 row = setup.require_account(uow, account)
-                month = month_label(tenant_now(runtime, uow, row["tenant_id"]),
-                                    setup.account_zone(uow, row))
+                month = month_label(
+                    tenant_now(runtime, uow, row["tenant_id"]), setup.account_zone(uow, row)
+                )
         return accounts, account, month
 
     @pages.get("/whatsapp", response_class=HTMLResponse)
@@ -151,7 +185,8 @@ def router(runtime: Runtime) -> APIRouter:
             context["usage"] = usage(runtime, account, month)
             context["budgets"] = [
                 {**b, "percent": min(round(_used(b)), 999), "bar": min(float(_used(b)), 100.0)}
-                for b in billing.list_budgets(runtime, account, month=month)]
+                for b in billing.list_budgets(runtime, account, month=month)
+            ]
             try:
                 context["statement"] = billing.get_statement(runtime, account, month)
             except TollhouseError as error:
@@ -159,8 +194,9 @@ def router(runtime: Runtime) -> APIRouter:
         return render(request, "whatsapp_overview.html", **context)
 
     @pages.get("/whatsapp/statement", response_class=HTMLResponse)
-    def _statement(request: Request, account: str = "", month: str = "",
-                   currency: str | None = None) -> Response:
+    def _statement(
+        request: Request, account: str = "", month: str = "", currency: str | None = None
+    ) -> Response:
         principal = who(request)
         if principal is None:
             return RedirectResponse("/dashboard/login", 303)

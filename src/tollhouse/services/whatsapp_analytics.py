@@ -23,16 +23,33 @@ from tollhouse.services.whatsapp import require_waba, tenant_of
 _FIELD: Final = re.compile(r"^(pricing_analytics|conversation_analytics)((?:\.\w+\([^()]*\))*)$")
 _PARAM: Final = re.compile(r"\.(\w+)\(([^()]*)\)")
 GRANULARITIES: Final = ("HALF_HOUR", "DAILY", "MONTHLY")
-PRICING_DIMENSIONS: Final = {"COUNTRY": "country", "PHONE": "phone_number",
-                             "PRICING_CATEGORY": "pricing_category",
-                             "PRICING_TYPE": "pricing_type", "TIER": "tier"}
-CONVERSATION_DIMENSIONS: Final = {"CONVERSATION_CATEGORY": "conversation_category",
-                                  "CONVERSATION_DIRECTION": "conversation_direction",
-                                  "CONVERSATION_TYPE": "conversation_type",
-                                  "COUNTRY": "country", "PHONE": "phone_number"}
-LIST_PARAMS: Final = frozenset({"dimensions", "phone_numbers", "country_codes", "metric_types",
-                                "pricing_categories", "pricing_types", "conversation_categories",
-                                "conversation_types", "conversation_directions"})
+PRICING_DIMENSIONS: Final = {
+    "COUNTRY": "country",
+    "PHONE": "phone_number",
+    "PRICING_CATEGORY": "pricing_category",
+    "PRICING_TYPE": "pricing_type",
+    "TIER": "tier",
+}
+CONVERSATION_DIMENSIONS: Final = {
+    "CONVERSATION_CATEGORY": "conversation_category",
+    "CONVERSATION_DIRECTION": "conversation_direction",
+    "CONVERSATION_TYPE": "conversation_type",
+    "COUNTRY": "country",
+    "PHONE": "phone_number",
+}
+LIST_PARAMS: Final = frozenset(
+    {
+        "dimensions",
+        "phone_numbers",
+        "country_codes",
+        "metric_types",
+        "pricing_categories",
+        "pricing_types",
+        "conversation_categories",
+        "conversation_types",
+        "conversation_directions",
+    }
+)
 _TIERED: Final = frozenset({"utility", "authentication", "authentication_international"})
 _MARK: Final = "\u0000dec:"
 
@@ -45,8 +62,10 @@ def _values(raw: str) -> list[str]:
 def parse_fields(fields: str) -> tuple[str, dict[str, Any]]:
     matched = _FIELD.match(fields.strip())
     if matched is None:
-        raise InvalidAnalyticsQuery("fields", "expected pricing_analytics.… or "
-                                    "conversation_analytics.… with .name(value) parameters")
+        raise InvalidAnalyticsQuery(
+            "fields",
+            "expected pricing_analytics.… or conversation_analytics.… with .name(value) parameters",
+        )
     params: dict[str, Any] = {}
     for name, raw in _PARAM.findall(matched[2]):
         params[name] = _values(raw) if name in LIST_PARAMS else raw.strip()
@@ -62,24 +81,28 @@ def parse_fields(fields: str) -> tuple[str, dict[str, Any]]:
     known = PRICING_DIMENSIONS if matched[1] == "pricing_analytics" else CONVERSATION_DIMENSIONS
     for dimension in params.get("dimensions") or ():
         if dimension.upper() not in known:
-            raise InvalidAnalyticsQuery("dimensions", f"{dimension!r} is not one of "
-                                        f"{', '.join(known)}")
+            raise InvalidAnalyticsQuery(
+                "dimensions", f"{dimension!r} is not one of {', '.join(known)}"
+            )
     return matched[1], params
 
 
-def _bucket(ts: int, zone: ZoneInfo, granularity: str,
-            cache: dict[Any, tuple[int, int]]) -> tuple[int, int]:
+def _bucket(
+    ts: int, zone: ZoneInfo, granularity: str, cache: dict[Any, tuple[int, int]]
+) -> tuple[int, int]:
     if granularity == "HALF_HOUR":
-        offset = int(datetime.fromtimestamp(ts, tz=UTC).astimezone(zone).utcoffset()
-                     .total_seconds())  # type: ignore[union-attr]
+        offset = int(
+            datetime.fromtimestamp(ts, tz=UTC).astimezone(zone).utcoffset().total_seconds()
+        )  # type: ignore[union-attr]
         start = ts - (ts + offset) % 1800
         return start, start + 1800
     key = (ts // 900, granularity)
     found = cache.get(key)
     if found is None:
         instant = datetime.fromtimestamp(ts, tz=UTC)
-        period = natural_day(instant, zone) if granularity == "DAILY" else natural_month(
-            instant, zone)
+        period = (
+            natural_day(instant, zone) if granularity == "DAILY" else natural_month(instant, zone)
+        )
         found = cache[key] = (int(period.start.timestamp()), int(period.end.timestamp()))
     return found
 
@@ -99,20 +122,31 @@ def _meta_tier(row: dict[str, Any]) -> str | None:
 
 def _conversation_type(pricing_type: str) -> str:
     return {"free_tier": "FREE_TIER", "free_entry_point": "FREE_ENTRY_POINT"}.get(
-        pricing_type, "REGULAR")
+        pricing_type, "REGULAR"
+    )
 
 
 def _point_fields(kind: str, row: dict[str, Any], phone: str) -> dict[str, Any]:
     if kind == "pricing_analytics":
-        return {"country": row["country"], "phone_number": phone,
-                "pricing_category": row["category"].upper(),
-                "pricing_type": row["pricing_type"].upper(), "tier": _meta_tier(row)}
-    direction = "USER_INITIATED" if row["category"] in ("service", "user_initiated") else (
-        "BUSINESS_INITIATED")
-    return {"country": row["country"], "phone_number": phone,
-            "conversation_category": row["category"].upper(),
-            "conversation_type": _conversation_type(row["pricing_type"]),
-            "conversation_direction": direction}
+        return {
+            "country": row["country"],
+            "phone_number": phone,
+            "pricing_category": row["category"].upper(),
+            "pricing_type": row["pricing_type"].upper(),
+            "tier": _meta_tier(row),
+        }
+    direction = (
+        "USER_INITIATED"
+        if row["category"] in ("service", "user_initiated")
+        else ("BUSINESS_INITIATED")
+    )
+    return {
+        "country": row["country"],
+        "phone_number": phone,
+        "conversation_category": row["category"].upper(),
+        "conversation_type": _conversation_type(row["pricing_type"]),
+        "conversation_direction": direction,
+    }
 
 
 def _keep(kind: str, fields: dict[str, Any], params: dict[str, Any]) -> bool:
@@ -120,27 +154,34 @@ def _keep(kind: str, fields: dict[str, Any], params: dict[str, Any]) -> bool:
     if kind == "pricing_analytics":
         filters |= {"pricing_categories": "pricing_category", "pricing_types": "pricing_type"}
     else:
-        filters |= {"conversation_categories": "conversation_category",
-                    "conversation_types": "conversation_type",
-                    "conversation_directions": "conversation_direction"}
+        filters |= {
+            "conversation_categories": "conversation_category",
+            "conversation_types": "conversation_type",
+            "conversation_directions": "conversation_direction",
+        }
     for param, name in filters.items():
         wanted = params.get(param)
-        if wanted and fields[name] not in {w.upper() if name != "phone_number" else w
-                                           for w in wanted}:
+        if wanted and fields[name] not in {
+            w.upper() if name != "phone_number" else w for w in wanted
+        }:
             return False
     return True
 
 
-def query(runtime: Runtime, waba_id: str, fields: str, *,
-          decimal_as_string: bool = False) -> Any:
+def query(runtime: Runtime, waba_id: str, fields: str, *, decimal_as_string: bool = False) -> Any:
     kind, params = parse_fields(fields)
     with runtime.uow(readonly=True) as uow:
         waba = require_waba(uow, waba_id)
-        phones = {n["phone_number_id"]: n["display_phone_number"] or n["phone_number_id"]
-                  for n in uow.whatsapp.numbers(waba_id=waba_id)}
-        rows = uow.whatsapp.charges(waba_id=waba_id, start_ts=params["start"],
-                                    end_ts=params["end"],
-                                    model="PMP" if kind == "pricing_analytics" else "CBP")
+        phones = {
+            n["phone_number_id"]: n["display_phone_number"] or n["phone_number_id"]
+            for n in uow.whatsapp.numbers(waba_id=waba_id)
+        }
+        rows = uow.whatsapp.charges(
+            waba_id=waba_id,
+            start_ts=params["start"],
+            end_ts=params["end"],
+            model="PMP" if kind == "pricing_analytics" else "CBP",
+        )
     zone = ZoneInfo(waba["time_zone"])
     names = PRICING_DIMENSIONS if kind == "pricing_analytics" else CONVERSATION_DIMENSIONS
     dimensions = [names[d.upper()] for d in params.get("dimensions") or ()]
@@ -159,18 +200,19 @@ def query(runtime: Runtime, waba_id: str, fields: str, *,
         sums[key][1] += row["amount"] or Decimal(0)
     points = []
     for key, (count, cost) in sorted(sums.items(), key=lambda item: tuple(map(str, item[0]))):
-        point: dict[str, Any] = {"start": key[0], "end": key[1]}
+        entry: dict[str, Any] = {"start": key[0], "end": key[1]}
         for name, value in zip(dimensions, key[2:], strict=True):
             if value is not None:
-                point[name] = value
-        point[metric] = count
-        point["cost"] = str(cost.normalize()) if decimal_as_string else Decimal(cost)
-        points.append(point)
+                entry[name] = value
+        entry[metric] = count
+        entry["cost"] = str(cost.normalize()) if decimal_as_string else Decimal(cost)
+        points.append(entry)
     return {kind: {"data": [{"data_points": points}]}, "id": waba_id}
 
 
 def dumps(body: Any) -> bytes:
     """JSON with Decimals written as exact numbers (D-28), never through float."""
+
     def default(value: object) -> str:
         if isinstance(value, Decimal):
             text = format(value.normalize(), "f")
@@ -184,27 +226,46 @@ def dumps(body: Any) -> bytes:
 # ---- the event feed ---------------------------------------------------------------------------
 
 
-def event_feed(runtime: Runtime, *, billing_account: str | None, kind: str | None,
-               since: int, limit: int) -> dict[str, Any]:
+def event_feed(
+    runtime: Runtime, *, billing_account: str | None, kind: str | None, since: int, limit: int
+) -> dict[str, Any]:
     with runtime.uow(readonly=True) as uow:
-        tenants = ([tenant_of(billing_account)] if billing_account
-                   else [a["tenant_id"] for a in uow.whatsapp.accounts()])
-        wanted = None if kind is None else (kind if kind.startswith("whatsapp.")
-                                             else f"whatsapp.alert.{kind}")
-        rows = uow.events.feed(tenant_ids=tenants, kind=wanted, after_id=since,
-                               limit=max(1, min(limit, 1000)))
+        tenants = (
+            [tenant_of(billing_account)]
+            if billing_account
+            else [a["tenant_id"] for a in uow.whatsapp.accounts()]
+        )
+        wanted = (
+            None
+            if kind is None
+            else (kind if kind.startswith("whatsapp.") else f"whatsapp.alert.{kind}")
+        )
+        rows = uow.events.feed(
+            tenant_ids=tenants, kind=wanted, after_id=since, limit=max(1, min(limit, 1000))
+        )
         listed = []
         for event in rows:
-            item = {"id": event.id, "billing_account": event.tenant_id.removeprefix("whatsapp:"),
-                    "type": event.kind.removeprefix("whatsapp.alert.").removeprefix("whatsapp."),
-                    "kind": event.kind, "occurred_at": event.occurred_at.isoformat(),
-                    "payload": event.payload, "delivery_status": event.delivery_status}
+            item = {
+                "id": event.id,
+                "billing_account": event.tenant_id.removeprefix("whatsapp:"),
+                "type": event.kind.removeprefix("whatsapp.alert.").removeprefix("whatsapp."),
+                "kind": event.kind,
+                "occurred_at": event.occurred_at.isoformat(),
+                "payload": event.payload,
+                "delivery_status": event.delivery_status,
+            }
             if event.target_url:
                 item["target_url"] = event.target_url
                 item["attempts"] = [
-                    {"attempt": a["attempt"], "attempted_at": a["attempted_at"].isoformat(),
-                     "http_status": a["http_status"], "ok": a["ok"], "error": a["error"]}
-                    for a in uow.events.attempts(event.id)]
+                    {
+                        "attempt": a["attempt"],
+                        "attempted_at": a["attempted_at"].isoformat(),
+                        "http_status": a["http_status"],
+                        "ok": a["ok"],
+                        "error": a["error"],
+                    }
+                    for a in uow.events.attempts(event.id)
+                ]
             listed.append(item)
     return {"events": listed, "next": rows[-1].id if rows else since}
 

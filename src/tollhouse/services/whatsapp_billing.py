@@ -103,23 +103,36 @@ def import_card(runtime: Runtime, text: str, *, kind: str = "rates") -> tuple[di
         if kind == "markets":
             table = parse_market_table(text)
             version = "m" + hashlib.sha256(text.encode()).hexdigest()[:15]
-            info = {"version": version, "kind": kind, "currencies": [],
-                    "rows": len(table.rows),
-                    "effective_from": [d.isoformat() for d in table.starts]}
+            info = {
+                "version": version,
+                "kind": kind,
+                "currencies": [],
+                "rows": len(table.rows),
+                "effective_from": [d.isoformat() for d in table.starts],
+            }
         else:
             card = parse_rate_card(text, markets=cat.markets.markets)
             version = card.version
-            info = {"version": version, "kind": "rates", "currencies": sorted(card.currencies),
-                    "rows": len(card.rows),
-                    "effective_from": [d.isoformat() for d in card.effective_dates]}
+            info = {
+                "version": version,
+                "kind": "rates",
+                "currencies": sorted(card.currencies),
+                "rows": len(card.rows),
+                "effective_from": [d.isoformat() for d in card.effective_dates],
+            }
             if version in cat.shipped_versions:
                 return info, False
             RateBook((*cat.book.cards, card))  # overlaps with other cards (R-RC-2, R-RC-3)
         if uow.whatsapp.card(version) is not None:
             return info, False
         rows = uow.whatsapp.cards()
-        new = {"version": version, "kind": info["kind"], "content": text,
-               "currencies": info["currencies"], "rows": info["rows"]}
+        new = {
+            "version": version,
+            "kind": info["kind"],
+            "content": text,
+            "currencies": info["currencies"],
+            "rows": info["rows"],
+        }
         if kind == "markets":
             build_catalogue([*rows, new])  # every stored card must still name known markets
         uow.whatsapp.add_card({**new, "imported_at": runtime.system_clock.now()})
@@ -131,19 +144,35 @@ def cards_in_force(runtime: Runtime, *, currency: str | None, on: date) -> dict[
     with runtime.uow(readonly=True) as uow:
         cat = catalogue(runtime, uow)
         stored = uow.whatsapp.cards()
-    currencies = [currency] if currency else sorted(
-        {c for card in cat.book.cards for c in card.currencies})
+    currencies = (
+        [currency] if currency else sorted({c for card in cat.book.cards for c in card.currencies})
+    )
     rows = []
     for cur in currencies:
         for (cur_, market, category), entry in sorted(cat.book.rows_in_force(cur, on)):
-            rows.append({"currency": cur_, "market": market, "category": category,
-                         "rate": dec(entry.list_rate) if entry.list_rate is not None else None,
-                         "tiers": [{"tier": t.label, "rate": dec(t.rate)} for t in entry.tiers],
-                         "effective_from": entry.effective_from.isoformat(),
-                         "version": entry.version})
-    versions = [{"version": v, "kind": "rates", "shipped": True} for v in sorted(cat.shipped_versions)]
-    versions += [{"version": c["version"], "kind": c["kind"], "shipped": False,
-                  "imported_at": c["imported_at"].isoformat()} for c in stored]
+            rows.append(
+                {
+                    "currency": cur_,
+                    "market": market,
+                    "category": category,
+                    "rate": dec(entry.list_rate) if entry.list_rate is not None else None,
+                    "tiers": [{"tier": t.label, "rate": dec(t.rate)} for t in entry.tiers],
+                    "effective_from": entry.effective_from.isoformat(),
+                    "version": entry.version,
+                }
+            )
+    versions = [
+        {"version": v, "kind": "rates", "shipped": True} for v in sorted(cat.shipped_versions)
+    ]
+    versions += [
+        {
+            "version": c["version"],
+            "kind": c["kind"],
+            "shipped": False,
+            "imported_at": c["imported_at"].isoformat(),
+        }
+        for c in stored
+    ]
     return {"versions": versions, "at": on.isoformat(), "rows": rows}
 
 
@@ -175,51 +204,83 @@ def parse_fee_plan(plan: dict[str, Any]) -> FeePlan:  # noqa: C901 - one branch 
         where = f"rules[{index}]"
         try:
             if model == "meta_passthrough":
-                markup = fee_rate(str(rule.get("markup_percent", "0")), what=f"{where}.markup_percent")
+                markup = fee_rate(
+                    str(rule.get("markup_percent", "0")), what=f"{where}.markup_percent"
+                )
                 if markup > 0:
                     percentages.append(PercentageRule("markup", markup, "meta"))
             elif model == "per_message":
                 failed = rule.get("failed_amount")
-                per_message.append(PerMessageRule(
-                    name, fee_rate(str(rule["amount"]), what=f"{where}.amount"),
-                    Direction(rule.get("direction", "both")),
-                    MessageClass(rule.get("message_class", "both")),
-                    Outcome(rule.get("count_on", "accepted")),
-                    fee_rate(str(failed), what=f"{where}.failed_amount") if failed else None,
-                    FailedMode(rule.get("failed_mode", "replace")), int(rule.get("free_units", 0)),
-                    frozenset(rule["categories"]) if rule.get("categories") else None,
-                    frozenset(rule["markets"]) if rule.get("markets") else None))
+                per_message.append(
+                    PerMessageRule(
+                        name,
+                        fee_rate(str(rule["amount"]), what=f"{where}.amount"),
+                        Direction(rule.get("direction", "both")),
+                        MessageClass(rule.get("message_class", "both")),
+                        Outcome(rule.get("count_on", "accepted")),
+                        fee_rate(str(failed), what=f"{where}.failed_amount") if failed else None,
+                        FailedMode(rule.get("failed_mode", "replace")),
+                        int(rule.get("free_units", 0)),
+                        frozenset(rule["categories"]) if rule.get("categories") else None,
+                        frozenset(rule["markets"]) if rule.get("markets") else None,
+                    )
+                )
             elif model == "percentage":
                 base = rule.get("base") or {}
-                percentages.append(PercentageRule(
-                    name, fee_rate(str(rule["percent"]), what=f"{where}.percent"),
-                    str(base.get("source", "meta")),
-                    frozenset(base["categories"]) if base.get("categories") else None))
+                percentages.append(
+                    PercentageRule(
+                        name,
+                        fee_rate(str(rule["percent"]), what=f"{where}.percent"),
+                        str(base.get("source", "meta")),
+                        frozenset(base["categories"]) if base.get("categories") else None,
+                    )
+                )
             elif model == "number_licence":
                 listed = rule.get("plans") or {rule.get("plan", "regular"): rule["amount"]}
                 for plan_name, amount in listed.items():
                     plans[str(plan_name)] = fee_rate(str(amount), what=f"{where}.amount")
             elif model == "template_review":
-                review = (fee_rate(str(rule["amount"]), what=f"{where}.amount"),
-                          bool(rule.get("count_resubmissions", False)))
+                review = (
+                    fee_rate(str(rule["amount"]), what=f"{where}.amount"),
+                    bool(rule.get("count_resubmissions", False)),
+                )
             elif model == "addon_monthly":
                 per_use = rule.get("per_use")
-                addons.append((AddonRule(name, fee_rate(str(rule.get("amount", "0")),
-                                                        what=f"{where}.amount"),
-                                         fee_rate(str(per_use), what=f"{where}.per_use")
-                                         if per_use else None, int(rule.get("free_units", 0))),
-                               str(rule.get("scope", "billing_account"))))
+                addons.append(
+                    (
+                        AddonRule(
+                            name,
+                            fee_rate(str(rule.get("amount", "0")), what=f"{where}.amount"),
+                            fee_rate(str(per_use), what=f"{where}.per_use") if per_use else None,
+                            int(rule.get("free_units", 0)),
+                        ),
+                        str(rule.get("scope", "billing_account")),
+                    )
+                )
             elif model == "unique_contact_bundle":
-                bundles.append((int(rule["bundle_size"]),
-                                fee_rate(str(rule["amount"]), what=f"{where}.amount"), name))
+                bundles.append(
+                    (
+                        int(rule["bundle_size"]),
+                        fee_rate(str(rule["amount"]), what=f"{where}.amount"),
+                        name,
+                    )
+                )
             elif model in ("prepaid_wallet", "fx_margin"):
                 continue
             else:
                 raise InvalidFeePlan(f"{where}.model {model!r} is not a model of §6.1")
         except (KeyError, ValueError) as exc:
             raise InvalidFeePlan(f"{where} ({model}) is incomplete or wrong: {exc}") from exc
-    return FeePlan(currency, tuple(per_message), tuple(percentages), plans, review,
-                   tuple(addons), tuple(bundles), dict(plan.get("wallet") or {}))
+    return FeePlan(
+        currency,
+        tuple(per_message),
+        tuple(percentages),
+        plans,
+        review,
+        tuple(addons),
+        tuple(bundles),
+        dict(plan.get("wallet") or {}),
+    )
 
 
 def put_fee_plan(runtime: Runtime, account_id: str, plan: dict[str, Any]) -> dict[str, Any]:
@@ -232,9 +293,14 @@ def put_fee_plan(runtime: Runtime, account_id: str, plan: dict[str, Any]) -> dic
         month = _parse_month(plan.get("effective_from") or month_label(now, zone))
         if is_final(uow, account_id, month, zone, now):
             raise MonthIsFinal(month)
-        version = uow.whatsapp.add_fee_plan({
-            "billing_account": account_id, "effective_from": month,
-            "plan": {k: v for k, v in plan.items() if k != "effective_from"}, "created_at": now})
+        version = uow.whatsapp.add_fee_plan(
+            {
+                "billing_account": account_id,
+                "effective_from": month,
+                "plan": {k: v for k, v in plan.items() if k != "effective_from"},
+                "created_at": now,
+            }
+        )
         uow.commit()
     return {"version": version, "effective_from": month}
 
@@ -255,26 +321,39 @@ def get_fee_plan(runtime: Runtime, account_id: str) -> dict[str, Any]:
 def is_final(uow: UnitOfWork, account: str, month: str, zone: ZoneInfo, now: datetime) -> bool:
     period = month_period(month, zone)
     return now >= period.end + timedelta(days=GRACE_DAYS) or bool(
-        [s for s in uow.whatsapp.statements(account) if s["month"] == month])
+        [s for s in uow.whatsapp.statements(account) if s["month"] == month]
+    )
 
 
-def _charges_of(uow: UnitOfWork, account: str, month: str,
-                currency: str) -> tuple[list[Charge], list[Adjustment], int]:
+def _charges_of(
+    uow: UnitOfWork, account: str, month: str, currency: str
+) -> tuple[list[Charge], list[Adjustment], int]:
     charges: list[Charge] = []
     adjustments: list[Adjustment] = []
     unrated = 0
-    for group in uow.whatsapp.charge_groups(account=account, billed_month=month,
-                                            currency=currency):
+    for group in uow.whatsapp.charge_groups(account=account, billed_month=month, currency=currency):
         if group["status"] == ChargeStatus.UNRATED.value:
             unrated += int(group["charges"])
             continue
         charge = Charge(
-            key="", waba_id="", phone_number_id="", ts=0, month=group["month"],
-            model=PricingModel(group["model"]), country="", market=group["market"],
-            category=group["category"], pricing_type=PricingType(group["pricing_type"]),
-            status=ChargeStatus(group["status"]), currency=group["currency"],
-            unit_rate=group["unit_rate"], amount=None, quantity=int(group["quantity"]),
-            tier=group["tier"], card_version=group["card_version"])
+            key="",
+            waba_id="",
+            phone_number_id="",
+            ts=0,
+            month=group["month"],
+            model=PricingModel(group["model"]),
+            country="",
+            market=group["market"],
+            category=group["category"],
+            pricing_type=PricingType(group["pricing_type"]),
+            status=ChargeStatus(group["status"]),
+            currency=group["currency"],
+            unit_rate=group["unit_rate"],
+            amount=None,
+            quantity=int(group["quantity"]),
+            tier=group["tier"],
+            card_version=group["card_version"],
+        )
         if group["month"] != month:
             adjustments.append(Adjustment(group["month"], charge))
         else:
@@ -282,8 +361,9 @@ def _charges_of(uow: UnitOfWork, account: str, month: str,
     return charges, adjustments, unrated
 
 
-def compute_statement(runtime: Runtime, uow: UnitOfWork, account_id: str, month: str,
-                      currency: str) -> tuple[Statement, dict[str, Any]]:
+def compute_statement(
+    runtime: Runtime, uow: UnitOfWork, account_id: str, month: str, currency: str
+) -> tuple[Statement, dict[str, Any]]:
     account = require_account(uow, account_id)
     zone = account_zone(uow, account)
     period = month_period(month, zone)
@@ -296,52 +376,79 @@ def compute_statement(runtime: Runtime, uow: UnitOfWork, account_id: str, month:
             fees = _fees(runtime, uow, account_id, plan, period, charges, currency)
     start, end = int(period.start.timestamp()), int(period.end.timestamp())
     pending = uow.whatsapp.pending_count(account=account_id, start_ts=start, end_ts=end)
-    statement = build_statement(currency=currency, month=month, charges=charges, fees=fees,
-                                adjustments=adjustments, pending=pending)
+    statement = build_statement(
+        currency=currency,
+        month=month,
+        charges=charges,
+        fees=fees,
+        adjustments=adjustments,
+        pending=pending,
+    )
     statement = replace(statement, unrated=unrated)
     return statement, {"zone": zone.key, "period": period}
 
 
-def _fees(runtime: Runtime, uow: UnitOfWork, account: str, plan: FeePlan, period: Period,
-          charges: list[Charge], currency: str) -> list[FeeItem]:
+def _fees(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    account: str,
+    plan: FeePlan,
+    period: Period,
+    charges: list[Charge],
+    currency: str,
+) -> list[FeeItem]:
     month = Period(period.start, period.end)
     start, end = int(period.start.timestamp()), int(period.end.timestamp())
     items: list[FeeItem] = []
     if plan.per_message or plan.bundles:
-        messages, recipients = _messages(runtime, uow, account, start, end,
-                                         need_market=any(r.markets for r in plan.per_message))
+        messages, recipients = _messages(
+            runtime, uow, account, start, end, need_market=any(r.markets for r in plan.per_message)
+        )
         for rule in plan.per_message:
             items += per_message_fees(rule, messages, currency=currency)
         for size, amount, name in plan.bundles:
-            items += unique_contact_bundles(recipients, bundle_size=size, amount=amount,
-                                            currency=currency, name=name)
+            items += unique_contact_bundles(
+                recipients, bundle_size=size, amount=amount, currency=currency, name=name
+            )
     if plan.licence_plans:
-        numbers = [NumberActivity(n["phone_number_id"], n["plan"], n["onboarded_at"],
-                                  n["removed_at"]) for n in uow.whatsapp.numbers(account=account)]
-        items += licence_fees(numbers, plans=plan.licence_plans, month=month, currency=currency,
-                              name="licence")
-    activity = uow.whatsapp.activity(account=account, types=[
-        "template_submitted", "addon_on", "addon_off", "addon_use"], until=period.end)
+        numbers = [
+            NumberActivity(n["phone_number_id"], n["plan"], n["onboarded_at"], n["removed_at"])
+            for n in uow.whatsapp.numbers(account=account)
+        ]
+        items += licence_fees(
+            numbers, plans=plan.licence_plans, month=month, currency=currency, name="licence"
+        )
+    activity = uow.whatsapp.activity(
+        account=account,
+        types=["template_submitted", "addon_on", "addon_off", "addon_use"],
+        until=period.end,
+    )
     if plan.template_review is not None:
         amount, resubmissions = plan.template_review
-        submissions = [TemplateSubmission(a["payload"].get("template_name", ""),
-                                          a["payload"].get("language", ""),
-                                          bool(a["payload"].get("is_new", True)))
-                       for a in activity if a["type"] == "template_submitted"
-                       and a["at"] >= period.start]
-        items += template_review_fees(submissions, amount=amount, currency=currency,
-                                      count_resubmissions=resubmissions)
-    for rule, scope in plan.addons:
-        items += _addon(rule, scope, activity, period, currency)
-    for rule in plan.percentages:
-        fee = percentage_fee(rule, charges, items, currency=currency)
+        submissions = [
+            TemplateSubmission(
+                a["payload"].get("template_name", ""),
+                a["payload"].get("language", ""),
+                bool(a["payload"].get("is_new", True)),
+            )
+            for a in activity
+            if a["type"] == "template_submitted" and a["at"] >= period.start
+        ]
+        items += template_review_fees(
+            submissions, amount=amount, currency=currency, count_resubmissions=resubmissions
+        )
+    for addon, scope in plan.addons:
+        items += _addon(addon, scope, activity, period, currency)
+    for percentage in plan.percentages:
+        fee = percentage_fee(percentage, charges, items, currency=currency)
         if fee is not None:
             items.append(fee)
     return items
 
 
-def _addon(rule: AddonRule, scope: str, activity: list[dict[str, Any]], period: Period,
-           currency: str) -> list[FeeItem]:
+def _addon(
+    rule: AddonRule, scope: str, activity: list[dict[str, Any]], period: Period, currency: str
+) -> list[FeeItem]:
     """D-25: active on any day of the month; uses counted in the month."""
     state: dict[str, bool] = {}
     active: set[str] = set()
@@ -365,8 +472,9 @@ def _addon(rule: AddonRule, scope: str, activity: list[dict[str, Any]], period: 
     return addon_fees(rule, active_scopes=len(active), uses=uses, currency=currency)
 
 
-def _messages(runtime: Runtime, uow: UnitOfWork, account: str, start: int, end: int, *,
-              need_market: bool) -> tuple[list[MessageActivity], list[str]]:
+def _messages(
+    runtime: Runtime, uow: UnitOfWork, account: str, start: int, end: int, *, need_market: bool
+) -> tuple[list[MessageActivity], list[str]]:
     by_wamid: defaultdict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in uow.whatsapp.statuses_between(account=account, start_ts=start, end_ts=end):
         by_wamid[row[0]].append(row)
@@ -376,41 +484,79 @@ def _messages(runtime: Runtime, uow: UnitOfWork, account: str, start: int, end: 
     for wamid, rows in by_wamid.items():
         kinds = {r[1] for r in rows}
         category = next((r[2] for r in rows if r[2]), None)
-        outcome = (Outcome.DELIVERED if kinds & {"delivered", "read"}
-                   else Outcome.FAILED if "failed" in kinds else Outcome.ACCEPTED)
+        outcome = (
+            Outcome.DELIVERED
+            if kinds & {"delivered", "read"}
+            else Outcome.FAILED
+            if "failed" in kinds
+            else Outcome.ACCEPTED
+        )
         recipient = rows[0][3]
         market = None
         if resolver is not None:
             day = datetime.fromtimestamp(rows[0][4], tz=UTC).date()
             market = resolver.resolve(recipient, day).market
-        messages.append(MessageActivity(wamid, Direction.OUTBOUND, category not in NON_TEMPLATE,
-                                        outcome, category, market))
+        messages.append(
+            MessageActivity(
+                wamid, Direction.OUTBOUND, category not in NON_TEMPLATE, outcome, category, market
+            )
+        )
         recipients.append(recipient)
     inbound = uow.whatsapp.inbound_count(account=account, start_ts=start, end_ts=end)
-    messages += [MessageActivity(f"in{i}", Direction.INBOUND, False, Outcome.RECEIVED)
-                 for i in range(inbound)]
+    messages += [
+        MessageActivity(f"in{i}", Direction.INBOUND, False, Outcome.RECEIVED)
+        for i in range(inbound)
+    ]
     return messages, recipients
 
 
 def statement_json(statement: Statement, *, account: str, status: str) -> dict[str, Any]:
     digits = statement.minor_digits
-    lines = [{"section": line.section.value, "market": line.market, "category": line.category,
-              "pricing_type": line.pricing_type, "tier": line.tier, "quantity": line.quantity,
-              "unit_rate": dec(line.unit_rate), "amount_exact": dec(line.amount_exact),
-              "amount": line.amount_minor(digits), "original_month": line.original_month}
-             for line in statement.lines]
-    return {"billing_account": account, "month": statement.month, "currency": statement.currency,
-            "status": status, "lines": lines, "total": statement.total_minor,
-            "total_exact": dec(statement.total_exact), "free": statement.free,
-            "pending": statement.pending, "unrated": statement.unrated,
-            "adjustments": [line for line in lines if line["section"] == "adjustments"],
-            "rate_card_versions": list(statement.rate_card_versions)}
+    lines = [
+        {
+            "section": line.section.value,
+            "market": line.market,
+            "category": line.category,
+            "pricing_type": line.pricing_type,
+            "tier": line.tier,
+            "quantity": line.quantity,
+            "unit_rate": dec(line.unit_rate),
+            "amount_exact": dec(line.amount_exact),
+            "amount": line.amount_minor(digits),
+            "original_month": line.original_month,
+        }
+        for line in statement.lines
+    ]
+    return {
+        "billing_account": account,
+        "month": statement.month,
+        "currency": statement.currency,
+        "status": status,
+        "lines": lines,
+        "total": statement.total_minor,
+        "total_exact": dec(statement.total_exact),
+        "free": statement.free,
+        "pending": statement.pending,
+        "unrated": statement.unrated,
+        "adjustments": [line for line in lines if line["section"] == "adjustments"],
+        "rate_card_versions": list(statement.rate_card_versions),
+    }
 
 
 def statement_csv(body: dict[str, Any]) -> str:
     out = io.StringIO()
-    columns = ["section", "market", "category", "pricing_type", "tier", "quantity", "unit_rate",
-               "amount_exact", "amount", "original_month"]
+    columns = [
+        "section",
+        "market",
+        "category",
+        "pricing_type",
+        "tier",
+        "quantity",
+        "unit_rate",
+        "amount_exact",
+        "amount",
+        "original_month",
+    ]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for line in body["lines"]:
@@ -428,8 +574,9 @@ def statement_currencies(uow: UnitOfWork, account: str, month: str) -> list[str]
     return sorted(found)
 
 
-def get_statement(runtime: Runtime, account_id: str, month: str,
-                  currency: str | None = None) -> dict[str, Any]:
+def get_statement(
+    runtime: Runtime, account_id: str, month: str, currency: str | None = None
+) -> dict[str, Any]:
     """A final statement as issued, or the draft computed now (issued once past its grace)."""
     month = _parse_month(month)
     with runtime.uow() as uow:
@@ -453,17 +600,40 @@ def get_statement(runtime: Runtime, account_id: str, month: str,
         return statement_json(statement, account=account_id, status="draft")
 
 
-def _issue(uow: UnitOfWork, account: dict[str, Any], month: str, currency: str,
-           body: dict[str, Any], at: datetime) -> None:
-    if uow.whatsapp.add_statement({"billing_account": account["id"], "currency": currency,
-                                   "month": month, "issued_at": at, "body": body}):
-        events.publish(uow, tenant_id=account["tenant_id"], kind="whatsapp.statement_closed",
-                       at=at, payload={"billing_account": account["id"], "month": month,
-                                       "currency": currency, "total": body["total"]})
+def _issue(
+    uow: UnitOfWork,
+    account: dict[str, Any],
+    month: str,
+    currency: str,
+    body: dict[str, Any],
+    at: datetime,
+) -> None:
+    if uow.whatsapp.add_statement(
+        {
+            "billing_account": account["id"],
+            "currency": currency,
+            "month": month,
+            "issued_at": at,
+            "body": body,
+        }
+    ):
+        events.publish(
+            uow,
+            tenant_id=account["tenant_id"],
+            kind="whatsapp.statement_closed",
+            at=at,
+            payload={
+                "billing_account": account["id"],
+                "month": month,
+                "currency": currency,
+                "total": body["total"],
+            },
+        )
 
 
-def list_statements(runtime: Runtime, account_id: str,
-                    currency: str | None = None) -> list[dict[str, Any]]:
+def list_statements(
+    runtime: Runtime, account_id: str, currency: str | None = None
+) -> list[dict[str, Any]]:
     with runtime.uow(readonly=True) as uow:
         require_account(uow, account_id)
         months = {(m, c) for m, c in uow.whatsapp.billed_months(account_id)}
@@ -472,8 +642,15 @@ def list_statements(runtime: Runtime, account_id: str,
     for month, cur in sorted(months):
         if currency is None or cur == currency:
             body = get_statement(runtime, account_id, month, cur)
-            result.append({"month": month, "currency": cur, "status": body["status"],
-                           "total": body["total"], "total_exact": body["total_exact"]})
+            result.append(
+                {
+                    "month": month,
+                    "currency": cur,
+                    "status": body["status"],
+                    "total": body["total"],
+                    "total_exact": body["total_exact"],
+                }
+            )
     return result
 
 
@@ -487,14 +664,19 @@ def schedule_close(runtime: Runtime, uow: UnitOfWork, account: str, months: set[
     zone = account_zone(uow, row)
     for month in todo:
         due = month_period(month, zone).end + timedelta(days=GRACE_DAYS)
-        uow.tasks.add(tenant_id=row["tenant_id"], due_at=due, kind=CLOSE_TASK,
-                      payload={"billing_account": account, "month": month},
-                      dedupe_key=f"wa-close:{account}:{month}")
+        uow.tasks.add(
+            tenant_id=row["tenant_id"],
+            due_at=due,
+            kind=CLOSE_TASK,
+            payload={"billing_account": account, "month": month},
+            dedupe_key=f"wa-close:{account}:{month}",
+        )
         scheduled.add((account, month))
 
 
-def close_statement(runtime: Runtime, uow: UnitOfWork, payload: dict[str, Any],
-                    at: datetime) -> str:
+def close_statement(
+    runtime: Runtime, uow: UnitOfWork, payload: dict[str, Any], at: datetime
+) -> str:
     account = require_account(uow, payload["billing_account"])
     month = payload["month"]
     issued = []
@@ -510,25 +692,48 @@ def close_statement(runtime: Runtime, uow: UnitOfWork, payload: dict[str, Any],
 # ---- alerts, hooks ----------------------------------------------------------------------------
 
 
-def fire_alert(uow: UnitOfWork, *, account: str, kind: str, dedupe: str, at: datetime,
-               payload: dict[str, Any]) -> bool:
+def fire_alert(
+    uow: UnitOfWork, *, account: str, kind: str, dedupe: str, at: datetime, payload: dict[str, Any]
+) -> bool:
     """An alert fires once per dedupe key: feed event, plus a signed POST per hook (R-BUD-5)."""
     data = {"type": kind, "billing_account": account, **payload}
-    if not uow.whatsapp.add_alert({"dedupe": dedupe, "billing_account": account, "kind": kind,
-                                   "at": at, "payload": json.loads(json.dumps(data, default=str))}):
+    if not uow.whatsapp.add_alert(
+        {
+            "dedupe": dedupe,
+            "billing_account": account,
+            "kind": kind,
+            "at": at,
+            "payload": json.loads(json.dumps(data, default=str)),
+        }
+    ):
         return False
     tenant = tenant_of(account)
-    events.publish(uow, tenant_id=tenant, kind=f"whatsapp.alert.{kind}", at=at,
-                   payload=json.loads(json.dumps(data, default=str)))
+    events.publish(
+        uow,
+        tenant_id=tenant,
+        kind=f"whatsapp.alert.{kind}",
+        at=at,
+        payload=json.loads(json.dumps(data, default=str)),
+    )
     for hook in uow.whatsapp.hooks(account):
         if hook["events"] and kind not in hook["events"]:
             continue
-        body = json.dumps({"type": kind, "billing_account": account, "at": at.isoformat(),
-                           "data": data}, default=str, sort_keys=True)
-        events.publish(uow, tenant_id=tenant, kind="whatsapp.alert_delivery", at=at,
-                       payload={"signer": ALERT_SIGNER, "hook_id": hook["id"], "type": kind},
-                       target_url=hook["url"], content_type="application/json", body=body,
-                       dedupe_key=f"wa-hook:{hook['id']}:{dedupe}")
+        body = json.dumps(
+            {"type": kind, "billing_account": account, "at": at.isoformat(), "data": data},
+            default=str,
+            sort_keys=True,
+        )
+        events.publish(
+            uow,
+            tenant_id=tenant,
+            kind="whatsapp.alert_delivery",
+            at=at,
+            payload={"signer": ALERT_SIGNER, "hook_id": hook["id"], "type": kind},
+            target_url=hook["url"],
+            content_type="application/json",
+            body=body,
+            dedupe_key=f"wa-hook:{hook['id']}:{dedupe}",
+        )
     return True
 
 
@@ -536,22 +741,37 @@ def add_hook(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     hook_id = "hook_" + secrets.token_hex(6)
     with runtime.uow() as uow:
         require_account(uow, body["billing_account"])
-        uow.whatsapp.add_hook({"id": hook_id, "billing_account": body["billing_account"],
-                               "url": body["url"], "secret": body["secret"],
-                               "events": list(body.get("events") or []),
-                               "created_at": runtime.system_clock.now()})
+        uow.whatsapp.add_hook(
+            {
+                "id": hook_id,
+                "billing_account": body["billing_account"],
+                "url": body["url"],
+                "secret": body["secret"],
+                "events": list(body.get("events") or []),
+                "created_at": runtime.system_clock.now(),
+            }
+        )
         uow.commit()
-    return {"id": hook_id, "billing_account": body["billing_account"], "url": body["url"],
-            "events": list(body.get("events") or []), "secret_set": True}
+    return {
+        "id": hook_id,
+        "billing_account": body["billing_account"],
+        "url": body["url"],
+        "events": list(body.get("events") or []),
+        "secret_set": True,
+    }
 
 
-def _sign_alert(runtime: Runtime, uow: UnitOfWork, event: Any,
-                at: datetime) -> tuple[str, bytes, dict[str, str]]:
+def _sign_alert(
+    runtime: Runtime, uow: UnitOfWork, event: Any, at: datetime
+) -> tuple[str, bytes, dict[str, str]]:
     hook = uow.whatsapp.hook(event.payload["hook_id"])
     body = (event.body or "").encode()
     digest = hmac.new((hook or {}).get("secret", "").encode(), body, hashlib.sha256).hexdigest()
-    return event.target_url, body, {"Content-Type": "application/json",
-                                    "X-Tollhouse-Signature": f"sha256={digest}"}
+    return (
+        event.target_url,
+        body,
+        {"Content-Type": "application/json", "X-Tollhouse-Signature": f"sha256={digest}"},
+    )
 
 
 # ---- budgets ----------------------------------------------------------------------------------
@@ -574,15 +794,21 @@ def create_budget(runtime: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     budget_id = "bud_" + secrets.token_hex(6)
     with runtime.uow() as uow:
         account = require_account(uow, body["billing_account"])
-        uow.whatsapp.add_budget({
-            "id": budget_id, "billing_account": account["id"],
-            "scope_type": scope.get("type", "billing_account"),
-            "scope_id": str(scope.get("id") or account["id"]),
-            "currency": body.get("currency") or "USD", "amount": amount,
-            "thresholds": thresholds, "basis": body.get("basis") or "total",
-            "forecast": bool(body.get("forecast", False)),
-            "hard_limit": bool(body.get("hard_limit", False)),
-            "created_at": runtime.system_clock.now()})
+        uow.whatsapp.add_budget(
+            {
+                "id": budget_id,
+                "billing_account": account["id"],
+                "scope_type": scope.get("type", "billing_account"),
+                "scope_id": str(scope.get("id") or account["id"]),
+                "currency": body.get("currency") or "USD",
+                "amount": amount,
+                "thresholds": thresholds,
+                "basis": body.get("basis") or "total",
+                "forecast": bool(body.get("forecast", False)),
+                "hard_limit": bool(body.get("hard_limit", False)),
+                "created_at": runtime.system_clock.now(),
+            }
+        )
         uow.commit()
     return get_budget(runtime, budget_id)
 
@@ -598,41 +824,68 @@ def get_budget(runtime: Runtime, budget_id: str, *, month: str | None = None) ->
             now = tenant_now(runtime, uow, account["tenant_id"])
             month = month_label(now, account_zone(uow, account))
         spent = budget_spend(runtime, uow, budget, month)
-        sent = [a["payload"] for a in uow.whatsapp.alerts(
-            budget["billing_account"], prefix=f"budget:{budget_id}:{month}:")]
-        forecast = [a["payload"] for a in uow.whatsapp.alerts(
-            budget["billing_account"], prefix=f"forecast:{budget_id}:{month}")]
+        sent = [
+            a["payload"]
+            for a in uow.whatsapp.alerts(
+                budget["billing_account"], prefix=f"budget:{budget_id}:{month}:"
+            )
+        ]
+        forecast = [
+            a["payload"]
+            for a in uow.whatsapp.alerts(
+                budget["billing_account"], prefix=f"forecast:{budget_id}:{month}"
+            )
+        ]
     digits = _minor(budget["currency"])
-    return {"id": budget["id"], "billing_account": budget["billing_account"],
-            "scope": {"type": budget["scope_type"], "id": budget["scope_id"]},
-            "currency": budget["currency"], "amount": budget["amount"],
-            "thresholds": budget["thresholds"], "basis": budget["basis"],
-            "forecast": budget["forecast"], "hard_limit": budget["hard_limit"],
-            "period": month, "spent": int(spent.scaleb(digits).to_integral_value(ROUND_FLOOR)),
-            "spent_exact": dec(spent), "alerts_sent": sent + forecast}
+    return {
+        "id": budget["id"],
+        "billing_account": budget["billing_account"],
+        "scope": {"type": budget["scope_type"], "id": budget["scope_id"]},
+        "currency": budget["currency"],
+        "amount": budget["amount"],
+        "thresholds": budget["thresholds"],
+        "basis": budget["basis"],
+        "forecast": budget["forecast"],
+        "hard_limit": budget["hard_limit"],
+        "period": month,
+        "spent": int(spent.scaleb(digits).to_integral_value(ROUND_FLOOR)),
+        "spent_exact": dec(spent),
+        "alerts_sent": sent + forecast,
+    }
 
 
-def budget_spend(runtime: Runtime, uow: UnitOfWork, budget: dict[str, Any],
-                 month: str) -> Decimal:
+def budget_spend(runtime: Runtime, uow: UnitOfWork, budget: dict[str, Any], month: str) -> Decimal:
     """D-31: confirmed exact charges; BSP fees of the month for basis ``bsp`` and ``total``."""
     meta = Decimal(0)
     if budget["basis"] in ("meta", "total"):
-        meta = uow.whatsapp.spend(account=budget["billing_account"], billed_month=month,
-                                  currency=budget["currency"], scope_type=budget["scope_type"],
-                                  scope_id=budget["scope_id"])
+        meta = uow.whatsapp.spend(
+            account=budget["billing_account"],
+            billed_month=month,
+            currency=budget["currency"],
+            scope_type=budget["scope_type"],
+            scope_id=budget["scope_id"],
+        )
     bsp = Decimal(0)
     if budget["basis"] in ("bsp", "total") and budget["scope_type"] == "billing_account":
         plan_row = uow.whatsapp.fee_plan(budget["billing_account"], month)
         if plan_row is not None and plan_row["plan"].get("currency") == budget["currency"]:
-            statement, _ = compute_statement(runtime, uow, budget["billing_account"], month,
-                                             budget["currency"])
-            bsp = sum((line.amount_exact for line in statement.lines
-                       if line.section.value not in ("meta", "adjustments")), Decimal(0))
+            statement, _ = compute_statement(
+                runtime, uow, budget["billing_account"], month, budget["currency"]
+            )
+            bsp = sum(
+                (
+                    line.amount_exact
+                    for line in statement.lines
+                    if line.section.value not in ("meta", "adjustments")
+                ),
+                Decimal(0),
+            )
     return meta + bsp
 
 
-def check_budgets(runtime: Runtime, uow: UnitOfWork, account: str, months: set[str],
-                  now: datetime) -> None:
+def check_budgets(
+    runtime: Runtime, uow: UnitOfWork, account: str, months: set[str], now: datetime
+) -> None:
     budgets = uow.whatsapp.budgets([account])
     if not budgets:
         return
@@ -645,20 +898,38 @@ def check_budgets(runtime: Runtime, uow: UnitOfWork, account: str, months: set[s
             spent = budget_spend(runtime, uow, budget, month)
             for threshold in sorted(budget["thresholds"]):
                 if spent * 100 >= limit * threshold:
-                    fire_alert(uow, account=account, kind="threshold_reached",
-                               dedupe=f"budget:{budget['id']}:{month}:{threshold}", at=now,
-                               payload={"budget_id": budget["id"], "period": month,
-                                        "threshold": threshold, "spent_exact": dec(spent),
-                                        "amount": budget["amount"]})
+                    fire_alert(
+                        uow,
+                        account=account,
+                        kind="threshold_reached",
+                        dedupe=f"budget:{budget['id']}:{month}:{threshold}",
+                        at=now,
+                        payload={
+                            "budget_id": budget["id"],
+                            "period": month,
+                            "threshold": threshold,
+                            "spent_exact": dec(spent),
+                            "amount": budget["amount"],
+                        },
+                    )
             if budget["forecast"] and month == current:
                 period = month_period(month, zone)
                 projected = forecast_month_end(spent, period, at=max(now, period.start))
                 if projected > limit:
-                    fire_alert(uow, account=account, kind="forecast_exceeds",
-                               dedupe=f"forecast:{budget['id']}:{month}", at=now,
-                               payload={"budget_id": budget["id"], "period": month,
-                                        "forecast_exact": dec(projected),
-                                        "spent_exact": dec(spent), "amount": budget["amount"]})
+                    fire_alert(
+                        uow,
+                        account=account,
+                        kind="forecast_exceeds",
+                        dedupe=f"forecast:{budget['id']}:{month}",
+                        at=now,
+                        payload={
+                            "budget_id": budget["id"],
+                            "period": month,
+                            "forecast_exact": dec(projected),
+                            "spent_exact": dec(spent),
+                            "amount": budget["amount"],
+                        },
+                    )
 
 
 def forecast(runtime: Runtime, account_id: str, currency: str) -> dict[str, Any]:
@@ -670,8 +941,12 @@ def forecast(runtime: Runtime, account_id: str, currency: str) -> dict[str, Any]
         spent = uow.whatsapp.spend(account=account_id, billed_month=month, currency=currency)
     period = month_period(month, zone)
     projected = forecast_month_end(spent, period, at=max(now, period.start))
-    return {"month": month, "currency": currency, "spent_exact": dec(spent),
-            "forecast_exact": dec(projected)}
+    return {
+        "month": month,
+        "currency": currency,
+        "spent_exact": dec(spent),
+        "forecast_exact": dec(projected),
+    }
 
 
 def update_budget(runtime: Runtime, budget_id: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -693,8 +968,9 @@ def delete_budget(runtime: Runtime, budget_id: str) -> None:
         uow.commit()
 
 
-def list_budgets(runtime: Runtime, account: str | None, *,
-                 month: str | None = None) -> list[dict[str, Any]]:
+def list_budgets(
+    runtime: Runtime, account: str | None, *, month: str | None = None
+) -> list[dict[str, Any]]:
     with runtime.uow(readonly=True) as uow:
         accounts = [account] if account else [a["id"] for a in uow.whatsapp.accounts()]
         ids = [b["id"] for b in uow.whatsapp.budgets(accounts)]
@@ -704,31 +980,45 @@ def list_budgets(runtime: Runtime, account: str | None, *,
 # ---- wallets ----------------------------------------------------------------------------------
 
 
-def wallet_state(uow: UnitOfWork, account: str, currency: str,
-                 now: datetime | None = None) -> dict[str, Any]:
+def wallet_state(
+    uow: UnitOfWork, account: str, currency: str, now: datetime | None = None
+) -> dict[str, Any]:
     """R-BUD-4: top-ups minus confirmed Meta charges; balance floored to minor units;
     ``reserved`` holds the active estimate reservations at ``now`` (rounded up)."""
-    topups = [a for a in uow.whatsapp.activity(account=account, types=["wallet_topup"])
-              if a["payload"].get("currency") == currency]
+    topups = [
+        a
+        for a in uow.whatsapp.activity(account=account, types=["wallet_topup"])
+        if a["payload"].get("currency") == currency
+    ]
     digits = _minor(currency)
     credited = Decimal(sum(int(a["payload"]["amount"]) for a in topups)).scaleb(-digits)
     debited = uow.whatsapp.spend(account=account, billed_month=None, currency=currency)
     balance = int((credited - debited).scaleb(digits).to_integral_value(ROUND_FLOOR))
-    held = (uow.whatsapp.reserved(account=account, currency=currency, now=now)
-            if now is not None else Decimal(0))
+    held = (
+        uow.whatsapp.reserved(account=account, currency=currency, now=now)
+        if now is not None
+        else Decimal(0)
+    )
     reserved = int(held.scaleb(digits).to_integral_value(ROUND_CEILING))
     plan_row = uow.whatsapp.fee_plan(account, "9999-12")
     wallet = (plan_row or {}).get("plan", {}).get("wallet") or {}
     minimum = int(wallet.get("minimum_balance", 0))
     available = balance - reserved
-    return {"currency": currency, "balance": balance, "reserved": reserved,
-            "available": available, "minimum_balance": minimum,
-            "blocked": bool(wallet.get("block", False)) and available < minimum,
-            "balance_exact": dec(credited - debited), "reserved_exact": dec(held),
-            "available_exact": dec(credited - debited - held), "topups": len(topups),
-            "low_balance_alerts": [int(t) for t in wallet.get("low_balance_alerts") or ()],
-            "enabled": bool(wallet.get("enabled", False)),
-            "block": bool(wallet.get("block", False))}
+    return {
+        "currency": currency,
+        "balance": balance,
+        "reserved": reserved,
+        "available": available,
+        "minimum_balance": minimum,
+        "blocked": bool(wallet.get("block", False)) and available < minimum,
+        "balance_exact": dec(credited - debited),
+        "reserved_exact": dec(held),
+        "available_exact": dec(credited - debited - held),
+        "topups": len(topups),
+        "low_balance_alerts": [int(t) for t in wallet.get("low_balance_alerts") or ()],
+        "enabled": bool(wallet.get("enabled", False)),
+        "block": bool(wallet.get("block", False)),
+    }
 
 
 def get_wallet(runtime: Runtime, account_id: str, currency: str) -> dict[str, Any]:
@@ -736,9 +1026,19 @@ def get_wallet(runtime: Runtime, account_id: str, currency: str) -> dict[str, An
         row = require_account(uow, account_id)
         now = tenant_now(runtime, uow, row["tenant_id"])
         state = wallet_state(uow, account_id, currency, now)
-    return {k: state[k] for k in ("currency", "balance", "reserved", "available",
-                                  "minimum_balance", "blocked", "balance_exact",
-                                  "reserved_exact")}
+    return {
+        k: state[k]
+        for k in (
+            "currency",
+            "balance",
+            "reserved",
+            "available",
+            "minimum_balance",
+            "blocked",
+            "balance_exact",
+            "reserved_exact",
+        )
+    }
 
 
 def check_wallet(runtime: Runtime, uow: UnitOfWork, account: str, now: datetime) -> None:
@@ -749,14 +1049,23 @@ def check_wallet(runtime: Runtime, uow: UnitOfWork, account: str, now: datetime)
     state = wallet_state(uow, account, currency, now)
     for threshold in state["low_balance_alerts"]:
         if state["available"] < threshold:
-            fire_alert(uow, account=account, kind="wallet_low",
-                       dedupe=f"wallet_low:{account}:{currency}:{threshold}:{state['topups']}",
-                       at=now, payload={"threshold": threshold, "balance": state["balance"]})
+            fire_alert(
+                uow,
+                account=account,
+                kind="wallet_low",
+                dedupe=f"wallet_low:{account}:{currency}:{threshold}:{state['topups']}",
+                at=now,
+                payload={"threshold": threshold, "balance": state["balance"]},
+            )
     if state["blocked"]:
-        fire_alert(uow, account=account, kind="wallet_blocked",
-                   dedupe=f"wallet_blocked:{account}:{currency}:{state['topups']}", at=now,
-                   payload={"balance": state["balance"],
-                            "minimum_balance": state["minimum_balance"]})
+        fire_alert(
+            uow,
+            account=account,
+            kind="wallet_blocked",
+            dedupe=f"wallet_blocked:{account}:{currency}:{state['topups']}",
+            at=now,
+            payload={"balance": state["balance"], "minimum_balance": state["minimum_balance"]},
+        )
 
 
 def install(runtime: Runtime) -> None:

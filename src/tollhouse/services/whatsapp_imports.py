@@ -24,9 +24,19 @@ from tollhouse.services.whatsapp_ingest import (
 )
 
 CHUNK: Final = 2000
-STATUS_COLUMNS: Final = ("waba_id", "phone_number_id", "wamid", "status", "timestamp",
-                         "recipient_id", "pricing_model", "pricing_type", "category",
-                         "conversation_id", "error_code")
+STATUS_COLUMNS: Final = (
+    "waba_id",
+    "phone_number_id",
+    "wamid",
+    "status",
+    "timestamp",
+    "recipient_id",
+    "pricing_model",
+    "pricing_type",
+    "category",
+    "conversation_id",
+    "error_code",
+)
 
 
 def _instant(raw: object) -> datetime:
@@ -73,16 +83,22 @@ def _parse_line(text: str) -> dict[str, Any]:
                 raise InvalidImportRecord("amount must be integer minor units (5000 = 50.00)")
     else:
         raise InvalidImportRecord(
-            f"type {kind!r} is not one of webhook, meta_tokens, {', '.join(sorted(ACTIVITY_TYPES))}")
+            f"type {kind!r} is not one of webhook, meta_tokens, {', '.join(sorted(ACTIVITY_TYPES))}"
+        )
     return record
 
 
-def import_lines(runtime: Runtime, lines: list[str], *, first_line: int = 1,
-                 on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def import_lines(
+    runtime: Runtime,
+    lines: list[str],
+    *,
+    first_line: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     accepted = duplicates = 0
     rejected: list[dict[str, Any]] = []
     for start in range(0, len(lines), CHUNK):
-        chunk = lines[start:start + CHUNK]
+        chunk = lines[start : start + CHUNK]
         a, d, r = _import_chunk(runtime, chunk, first_line + start)
         accepted, duplicates = accepted + a, duplicates + d
         rejected += r
@@ -91,8 +107,9 @@ def import_lines(runtime: Runtime, lines: list[str], *, first_line: int = 1,
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
 
-def _import_chunk(runtime: Runtime, chunk: list[str],
-                  first: int) -> tuple[int, int, list[dict[str, Any]]]:
+def _import_chunk(
+    runtime: Runtime, chunk: list[str], first: int
+) -> tuple[int, int, list[dict[str, Any]]]:
     rejected: list[dict[str, Any]] = []
     valid: list[tuple[int, dict[str, Any], Batch | None]] = []
     for offset, text in enumerate(chunk):
@@ -107,8 +124,7 @@ def _import_chunk(runtime: Runtime, chunk: list[str],
                 part.add_body(record["body"])
             valid.append((line, record, part))
         except (InvalidImportRecord, InvalidWebhook) as error:
-            rejected.append({"line": line, "error": {"code": error.code,
-                                                     "message": error.message}})
+            rejected.append({"line": line, "error": {"code": error.code, "message": error.message}})
     valid = _known_wabas(runtime, valid, rejected)
     accepted, duplicates = _store_valid(runtime, valid, "\n".join(chunk))
     return accepted, duplicates, sorted(rejected, key=lambda r: r["line"])
@@ -120,8 +136,11 @@ def _wabas_of(record: dict[str, Any], part: Batch | None) -> set[str]:
     return {record["waba_id"]} if record.get("waba_id") else set()
 
 
-def _known_wabas(runtime: Runtime, valid: list[tuple[int, dict[str, Any], Batch | None]],
-                 rejected: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any], Batch | None]]:
+def _known_wabas(
+    runtime: Runtime,
+    valid: list[tuple[int, dict[str, Any], Batch | None]],
+    rejected: list[dict[str, Any]],
+) -> list[tuple[int, dict[str, Any], Batch | None]]:
     wanted = set().union(*(_wabas_of(r, p) for _, r, p in valid)) if valid else set()
     with runtime.uow(readonly=True) as uow:
         known = {row["waba_id"] for row in uow.whatsapp.wabas(wanted)} if wanted else set()
@@ -136,15 +155,15 @@ def _known_wabas(runtime: Runtime, valid: list[tuple[int, dict[str, Any], Batch 
 
             error = UnknownBillingAccount(account)
         if error is not None:
-            rejected.append({"line": line, "error": {"code": error.code,
-                                                     "message": error.message}})
+            rejected.append({"line": line, "error": {"code": error.code, "message": error.message}})
         else:
             kept.append((line, record, part))
     return kept
 
 
-def _store_valid(runtime: Runtime, valid: list[tuple[int, dict[str, Any], Batch | None]],
-                 raw: str) -> tuple[int, int]:
+def _store_valid(
+    runtime: Runtime, valid: list[tuple[int, dict[str, Any], Batch | None]], raw: str
+) -> tuple[int, int]:
     """Idempotency first (one row per key), then one batch for the new records."""
     if not valid:
         return 0, 0
@@ -154,13 +173,24 @@ def _store_valid(runtime: Runtime, valid: list[tuple[int, dict[str, Any], Batch 
         by_waba = {row["waba_id"]: row["billing_account"] for row in uow.whatsapp.wabas()}
         for _, record, part in valid:
             account = record.get("billing_account") or by_waba.get(
-                record.get("waba_id") or next(iter(_wabas_of(record, part)), ""), "")
-            at = (_instant(record["timestamp"]) if record.get("timestamp")
-                  else datetime.fromisoformat(record.get("received_at") or "1970-01-01T00:00:00+00:00"))
-            new = uow.whatsapp.add_activity({
-                "idempotency_key": record["idempotency_key"], "billing_account": account,
-                "type": record["type"], "at": at.astimezone(UTC),
-                "payload": {k: v for k, v in record.items() if k != "body"}})
+                record.get("waba_id") or next(iter(_wabas_of(record, part)), ""), ""
+            )
+            at = (
+                _instant(record["timestamp"])
+                if record.get("timestamp")
+                else datetime.fromisoformat(
+                    record.get("received_at") or "1970-01-01T00:00:00+00:00"
+                )
+            )
+            new = uow.whatsapp.add_activity(
+                {
+                    "idempotency_key": record["idempotency_key"],
+                    "billing_account": account,
+                    "type": record["type"],
+                    "at": at.astimezone(UTC),
+                    "payload": {k: v for k, v in record.items() if k != "body"},
+                }
+            )
             if not new:
                 duplicates += 1
                 continue
@@ -180,9 +210,16 @@ def _into_batch(batch: Batch, record: dict[str, Any], part: Batch | None, at: da
         batch.inbound += part.inbound
         batch.other += part.other
     elif record["type"] == "meta_tokens":
-        batch.tokens.append(TokenUsage(record["waba_id"], str(record["phone_number_id"]),
-                                       str(record["recipient"]), str(record["wamid"]),
-                                       int(at.timestamp()), int(record["tokens"])))
+        batch.tokens.append(
+            TokenUsage(
+                record["waba_id"],
+                str(record["phone_number_id"]),
+                str(record["recipient"]),
+                str(record["wamid"]),
+                int(at.timestamp()),
+                int(record["tokens"]),
+            )
+        )
 
 
 def _apply_number(uow: Any, record: dict[str, Any], account: str, at: datetime) -> None:
@@ -194,13 +231,22 @@ def _apply_number(uow: Any, record: dict[str, Any], account: str, at: datetime) 
     if number is None:
         wabas = uow.whatsapp.wabas(account=account)
         waba_id = record.get("waba_id") or (wabas[0]["waba_id"] if wabas else "")
-        uow.whatsapp.add_number({"phone_number_id": str(record["phone_number_id"]),
-                                 "waba_id": waba_id, "billing_account": account,
-                                 "display_phone_number": "", "plan": record.get("plan") or "regular",
-                                 "onboarded_at": at, "removed_at": None})
+        uow.whatsapp.add_number(
+            {
+                "phone_number_id": str(record["phone_number_id"]),
+                "waba_id": waba_id,
+                "billing_account": account,
+                "display_phone_number": "",
+                "plan": record.get("plan") or "regular",
+                "onboarded_at": at,
+                "removed_at": None,
+            }
+        )
     else:
-        uow.whatsapp.update_number(number["phone_number_id"], {
-            "plan": record.get("plan") or number["plan"], "removed_at": None})
+        uow.whatsapp.update_number(
+            number["phone_number_id"],
+            {"plan": record.get("plan") or number["plan"], "removed_at": None},
+        )
 
 
 # ---- historical status files (CLI) -----------------------------------------------------------
@@ -216,19 +262,30 @@ def status_records(text: str, *, fmt: str) -> Iterable[dict[str, Any]]:
             yield json.loads(line)
 
 
-def import_statuses(runtime: Runtime, rows: list[dict[str, Any]], *,
-                    on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def import_statuses(
+    runtime: Runtime,
+    rows: list[dict[str, Any]],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Store and rate historical statuses in chunks; rating uses their own timestamps."""
-    totals = {"statuses": 0, "stored": 0, "duplicates": 0, "charges": 0, "unrated": 0,
-              "rejected": []}
+    rejected: list[dict[str, Any]] = []
+    totals: dict[str, Any] = {
+        "statuses": 0,
+        "stored": 0,
+        "duplicates": 0,
+        "charges": 0,
+        "unrated": 0,
+        "rejected": rejected,
+    }
     for start in range(0, len(rows), CHUNK * 5):
-        chunk = rows[start:start + CHUNK * 5]
+        chunk = rows[start : start + CHUNK * 5]
         batch = Batch(json.dumps(chunk, sort_keys=True, default=str), "import")
         for offset, row in enumerate(chunk):
             try:
                 batch.statuses.append(_status_row(row))
             except (InvalidWebhook, KeyError, ValueError) as error:
-                totals["rejected"].append({"row": start + offset + 1, "error": str(error)})
+                rejected.append({"row": start + offset + 1, "error": str(error)})
         if batch.statuses:
             summary = store(runtime, batch)
             for key in ("statuses", "stored", "duplicates", "charges", "unrated"):
@@ -241,18 +298,23 @@ def import_statuses(runtime: Runtime, rows: list[dict[str, Any]], *,
 def _status_row(row: dict[str, Any]) -> Any:
     pricing = None
     if row.get("pricing_model") or row.get("category"):
-        pricing = {"pricing_model": row.get("pricing_model") or None,
-                   "type": row.get("pricing_type") or None, "category": row.get("category")}
-    raw: dict[str, Any] = {"id": row["wamid"], "status": row["status"],
-                           "timestamp": row["timestamp"],
-                           "recipient_id": row.get("recipient_id", "")}
+        pricing = {
+            "pricing_model": row.get("pricing_model") or None,
+            "type": row.get("pricing_type") or None,
+            "category": row.get("category"),
+        }
+    raw: dict[str, Any] = {
+        "id": row["wamid"],
+        "status": row["status"],
+        "timestamp": row["timestamp"],
+        "recipient_id": row.get("recipient_id", ""),
+    }
     if row.get("conversation_id"):
         raw["conversation"] = {"id": row["conversation_id"]}
     if row.get("error_code"):
         raw["errors"] = [{"code": int(row["error_code"])}]
     status = parse_status(str(row["waba_id"]), str(row["phone_number_id"]), raw)
     if pricing is not None:
-
         status = status._replace(pricing=parse_pricing(pricing))
     return status
 

@@ -41,15 +41,24 @@ if TYPE_CHECKING:
 
 LOOKBACK: Final = timedelta(hours=24 + 72)  # the longest window that can still be open
 INFERRED: Final = "inferred (R-IN-5): no pricing object; category from {source}"
-NO_CATEGORY: Final = ("the status has no pricing object and no template category (pricing "
-                      "category, another status of the message or conversation.origin.type), "
-                      "so neither rating path can rate it (R-IN-5, D-15)")
+NO_CATEGORY: Final = (
+    "the status has no pricing object and no template category (pricing "
+    "category, another status of the message or conversation.origin.type), "
+    "so neither rating path can rate it (R-IN-5, D-15)"
+)
 CROSS_CHECK_EVERY_KEY: Final = "whatsapp.cross_check_every"
 CROSS_CHECK_EVERY: Final = 64  # one confirming status in 64 (by wamid hash) is cross-checked
 CROSS_CHECK_MAX_THREADS: Final = 2  # per batch: bounds the extra queries of one webhook
-_TEMPLATES: Final = {c.value: c for c in (
-    Category.MARKETING, Category.UTILITY, Category.AUTHENTICATION,
-    Category.AUTHENTICATION_INTERNATIONAL, Category.MARKETING_LITE)}
+_TEMPLATES: Final = {
+    c.value: c
+    for c in (
+        Category.MARKETING,
+        Category.UTILITY,
+        Category.AUTHENTICATION,
+        Category.AUTHENTICATION_INTERNATIONAL,
+        Category.MARKETING_LITE,
+    )
+}
 _NON_TEMPLATE: Final = frozenset({"service"})
 _SERVICE_CATEGORIES: Final = ["service", "group_service"]
 
@@ -72,8 +81,9 @@ def template_of(raw: str | None) -> tuple[bool, Category | None]:
     return (found is not None), found
 
 
-def category_hint(status: StatusEvent, others: list[StatusEvent],
-                  stored: list[dict[str, Any]]) -> tuple[str, str] | None:
+def category_hint(
+    status: StatusEvent, others: list[StatusEvent], stored: list[dict[str, Any]]
+) -> tuple[str, str] | None:
     """(category text, source) for a status without a usable pricing object."""
     if status.pricing is not None and template_of(status.pricing.raw_category)[0]:
         return status.pricing.raw_category, "the partial pricing object"
@@ -89,9 +99,14 @@ def category_hint(status: StatusEvent, others: list[StatusEvent],
     return None
 
 
-def classify_thread(uow: UnitOfWork, *, waba: Waba, number: str, user: str,
-                    targets: dict[str, tuple[StatusEvent, Category | None]],
-                    ) -> dict[str, Classified]:
+def classify_thread(
+    uow: UnitOfWork,
+    *,
+    waba: Waba,
+    number: str,
+    user: str,
+    targets: dict[str, tuple[StatusEvent, Category | None]],
+) -> dict[str, Classified]:
     """Classify ``targets`` (wamid -> confirming status, template) within their stored thread.
 
     Other business messages of the thread take their stored category as their template, as
@@ -101,9 +116,11 @@ def classify_thread(uow: UnitOfWork, *, waba: Waba, number: str, user: str,
     last = max(s.ts for s, _ in targets.values())
     start = from_unix(first) - LOOKBACK
     inbound, business = uow.whatsapp.thread_events(
-        phone_number_id=number, user=user, start_ts=int(start.timestamp()), end_ts=last + 1)
+        phone_number_id=number, user=user, start_ts=int(start.timestamp()), end_ts=last + 1
+    )
     items: list[UserMessage | BusinessMessage] = [
-        UserMessage(from_unix(int(r["ts"])), referral=bool(r["referral"])) for r in inbound]
+        UserMessage(from_unix(int(r["ts"])), referral=bool(r["referral"])) for r in inbound
+    ]
     confirmed: dict[str, dict[str, Any]] = {}
     for row in business:  # the first confirming status per wamid (D-3)
         if row["status"] in ("delivered", "read") and row["wamid"] not in confirmed:
@@ -111,13 +128,13 @@ def classify_thread(uow: UnitOfWork, *, waba: Waba, number: str, user: str,
     for wamid, row in confirmed.items():
         if wamid in targets:
             continue
-        items.append(BusinessMessage(from_unix(int(row["ts"])), wamid,
-                                     template_of(row["category"])[1]))
+        items.append(
+            BusinessMessage(from_unix(int(row["ts"])), wamid, template_of(row["category"])[1])
+        )
     for wamid, (status, template) in targets.items():
         items.append(BusinessMessage(status.at, wamid, template))
     tier = _LedgerFreeTier(uow=uow)
-    classified = classify(items, zone=waba.zone, phone_number_id=number,
-                          service_free_tier=tier)
+    classified = classify(items, zone=waba.zone, phone_number_id=number, service_free_tier=tier)
     return {c.wamid: c for c in classified if c.wamid in targets}
 
 
@@ -131,22 +148,27 @@ class _LedgerFreeTier(ServiceFreeTier):
     def take(self, phone_number_id: str, month: str) -> bool:
         if (phone_number_id, month) not in self.used:
             self.used[phone_number_id, month] = self.uow.whatsapp.number_charges(
-                phone_number_id=phone_number_id, month=month, categories=_SERVICE_CATEGORIES)
+                phone_number_id=phone_number_id, month=month, categories=_SERVICE_CATEGORIES
+            )
         return ServiceFreeTier.take(self, phone_number_id, month)
 
 
-def infer(uow: UnitOfWork, wabas: dict[str, Waba],
-          wanted: list[tuple[StatusEvent, Category | None]]) -> list[Inferred]:
+def infer(
+    uow: UnitOfWork, wabas: dict[str, Waba], wanted: list[tuple[StatusEvent, Category | None]]
+) -> list[Inferred]:
     """Classify confirming statuses, one thread query per (number, user)."""
     threads: defaultdict[tuple[str, str, str], dict[str, tuple[StatusEvent, Category | None]]]
     threads = defaultdict(dict)
     for status, template in wanted:
         threads[status.waba_id, status.phone_number_id, status.recipient][status.wamid] = (
-            status, template)
+            status,
+            template,
+        )
     found: list[Inferred] = []
     for (waba_id, number, user), targets in threads.items():
-        classified = classify_thread(uow, waba=wabas[waba_id], number=number, user=user,
-                                     targets=targets)
+        classified = classify_thread(
+            uow, waba=wabas[waba_id], number=number, user=user, targets=targets
+        )
         for wamid, (status, _) in targets.items():
             result = classified[wamid]
             facts = result.facts(phone_number_id=number, recipient=user)
@@ -174,24 +196,39 @@ def mismatch(inferred: Inferred, webhook: Pricing) -> dict[str, Any] | None:
     if result.failed_error is not None or result.model is None or webhook.model is None:
         return None
     got: tuple[str, str | None, str | None] = (
-        result.model.value, result.category.value if result.category else None,
-        result.pricing_type.value if result.pricing_type else None)
+        result.model.value,
+        result.category.value if result.category else None,
+        result.pricing_type.value if result.pricing_type else None,
+    )
     sent: tuple[str, str | None, str | None] = (
-        webhook.model.value, webhook.category.value if webhook.category else
-        webhook.raw_category, (webhook.type or PricingType.REGULAR).value)
+        webhook.model.value,
+        webhook.category.value if webhook.category else webhook.raw_category,
+        (webhook.type or PricingType.REGULAR).value,
+    )
     if webhook.model is PricingModel.CBP and result.model is PricingModel.CBP:
         got, sent = (got[0], got[1], None), (sent[0], sent[1], None)
         if result.category is None:  # CBP0 inside a conversation: nothing to compare
             return None
     if got == sent:
         return None
-    return {"webhook": dict(zip(("model", "category", "pricing_type"), sent, strict=True)),
-            "inferred": dict(zip(("model", "category", "pricing_type"), got, strict=True))}
+    return {
+        "webhook": dict(zip(("model", "category", "pricing_type"), sent, strict=True)),
+        "inferred": dict(zip(("model", "category", "pricing_type"), got, strict=True)),
+    }
 
 
-def mismatch_payload(status: StatusEvent, account: str, found: dict[str, Any],
-                     at: datetime) -> dict[str, Any]:
-    return {"type": "rating_mismatch", "billing_account": account, "waba_id": status.waba_id,
-            "phone_number_id": status.phone_number_id, "wamid": status.wamid,
-            "recipient": status.recipient, "ts": status.ts, "charge_time": at.isoformat(),
-            "kept": "webhook", **found}
+def mismatch_payload(
+    status: StatusEvent, account: str, found: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    return {
+        "type": "rating_mismatch",
+        "billing_account": account,
+        "waba_id": status.waba_id,
+        "phone_number_id": status.phone_number_id,
+        "wamid": status.wamid,
+        "recipient": status.recipient,
+        "ts": status.ts,
+        "charge_time": at.isoformat(),
+        "kept": "webhook",
+        **found,
+    }

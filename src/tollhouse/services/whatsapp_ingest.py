@@ -65,8 +65,7 @@ _CONFIRMING: Final = (StatusKind.DELIVERED, StatusKind.READ)
 _DELIVERED, _READ = StatusKind.DELIVERED, StatusKind.READ
 _CBP, _REGULAR_TYPE = PricingModel.CBP, PricingType.REGULAR
 _new_facts: Final = tuple.__new__
-NO_PRICING: Final = ("the status has no pricing object, so the webhook path cannot rate it "
-                     "(R-IN-5)")
+NO_PRICING: Final = "the status has no pricing object, so the webhook path cannot rate it (R-IN-5)"
 
 
 def shipped_text(name: str) -> str:
@@ -90,15 +89,23 @@ class Catalogue:
 
 def build_catalogue(cards: list[dict[str, Any]]) -> Catalogue:
     markets_rows = [c for c in cards if c["kind"] == "markets"]
-    table = parse_market_table(markets_rows[-1]["content"] if markets_rows
-                               else shipped_text("markets"))
+    table = parse_market_table(
+        markets_rows[-1]["content"] if markets_rows else shipped_text("markets")
+    )
     shipped = [parse_rate_card(shipped_text(n), markets=table.markets) for n in SHIPPED_RATE_CARDS]
-    imported = [parse_rate_card(c["content"], markets=table.markets)
-                for c in cards if c["kind"] == "rates"]
+    imported = [
+        parse_rate_card(c["content"], markets=table.markets) for c in cards if c["kind"] == "rates"
+    ]
     book = RateBook(tuple(shipped + imported))
     resolver = MarketResolver(table, region_of=region_of)
-    return Catalogue(tuple(c["version"] for c in cards), table, book, resolver,
-                     frozenset(card.version for card in shipped), PriceIndex(book, resolver))
+    return Catalogue(
+        tuple(c["version"] for c in cards),
+        table,
+        book,
+        resolver,
+        frozenset(card.version for card in shipped),
+        PriceIndex(book, resolver),
+    )
 
 
 def catalogue(runtime: Runtime, uow: UnitOfWork) -> Catalogue:
@@ -140,12 +147,19 @@ def _apps(runtime: Runtime, *, reload: bool) -> list[tuple[str, bytes, str]]:
 def reject(runtime: Runtime, raw: bytes, error: Exception, code: str) -> None:
     """Log a refused body (never its content) in its own transaction."""
     sha = hashlib.sha256(raw).hexdigest()
-    log.warning("whatsapp webhook rejected: %s (%s, sha256 %s, %d bytes)", code, error, sha,
-                len(raw))
+    log.warning(
+        "whatsapp webhook rejected: %s (%s, sha256 %s, %d bytes)", code, error, sha, len(raw)
+    )
     with runtime.uow() as uow:
-        uow.whatsapp.add_rejection({"at": runtime.system_clock.now(), "code": code,
-                                    "message": str(error)[:2000], "sha256": sha,
-                                    "size": len(raw)})
+        uow.whatsapp.add_rejection(
+            {
+                "at": runtime.system_clock.now(),
+                "code": code,
+                "message": str(error)[:2000],
+                "sha256": sha,
+                "size": len(raw),
+            }
+        )
         uow.commit()
 
 
@@ -186,8 +200,13 @@ class Batch:
         for entry in body.get("entry") or ():
             for change in entry.get("changes") or ():
                 if change.get("field") != "messages":
-                    self.other.append((str(entry.get("id", "")), str(change.get("field", "")),
-                                       dict(change.get("value") or {})))
+                    self.other.append(
+                        (
+                            str(entry.get("id", "")),
+                            str(change.get("field", "")),
+                            dict(change.get("value") or {}),
+                        )
+                    )
 
     @property
     def waba_ids(self) -> set[str]:
@@ -217,12 +236,16 @@ def ingest_webhook(runtime: Runtime, raw: bytes, signature: str | None) -> dict[
         body = json.loads(raw)
         if not isinstance(body, dict):
             raise InvalidWebhook("the body is not a JSON object")  # noqa: TRY301
-        batch = Batch(raw.decode("utf-8"), "webhook", app_id,
-                      sha256=hashlib.sha256(raw).hexdigest())
+        batch = Batch(
+            raw.decode("utf-8"), "webhook", app_id, sha256=hashlib.sha256(raw).hexdigest()
+        )
         batch.add_body(body)
     except (ValueError, InvalidWebhook) as error:
-        wrapped = error if isinstance(error, InvalidWebhook) else InvalidWebhook(
-            f"the body is not valid JSON ({error})")
+        wrapped = (
+            error
+            if isinstance(error, InvalidWebhook)
+            else InvalidWebhook(f"the body is not valid JSON ({error})")
+        )
         reject(runtime, raw, wrapped, InvalidWebhook.code)
         raise wrapped from None
     try:
@@ -245,18 +268,36 @@ def store(runtime: Runtime, batch: Batch, *, rate: bool = True) -> dict[str, Any
         for account in accounts:
             uow.lock_tenant(tenant_of(account))
         sha = batch.sha256 or hashlib.sha256(batch.raw.encode()).hexdigest()
-        body_id = uow.whatsapp.add_body({
-            "sha256": sha, "received_at": runtime.system_clock.now(), "source": batch.source,
-            "app_id": batch.app_id, "items": batch.size, "body": batch.raw})
+        body_id = uow.whatsapp.add_body(
+            {
+                "sha256": sha,
+                "received_at": runtime.system_clock.now(),
+                "source": batch.source,
+                "app_id": batch.app_id,
+                "items": batch.size,
+                "body": batch.raw,
+            }
+        )
         if body_id is None:
             if batch.dedupe_body:
-                return {"body": "duplicate", "statuses": len(batch.statuses), "stored": 0,
-                        "duplicates": batch.size, "charges": 0, "unrated": 0}
+                return {
+                    "body": "duplicate",
+                    "statuses": len(batch.statuses),
+                    "stored": 0,
+                    "duplicates": batch.size,
+                    "charges": 0,
+                    "unrated": 0,
+                }
             body_id = 0
         stored = _store_rows(uow, batch, contexts, body_id)
-        summary: dict[str, Any] = {"body": body_id, "statuses": len(batch.statuses),
-                                   "stored": stored, "duplicates": batch.size - stored,
-                                   "charges": 0, "unrated": 0}
+        summary: dict[str, Any] = {
+            "body": body_id,
+            "statuses": len(batch.statuses),
+            "stored": stored,
+            "duplicates": batch.size - stored,
+            "charges": 0,
+            "unrated": 0,
+        }
         if rate:
             nows = {a: tenant_now(runtime, uow, tenant_of(a)) for a in accounts}
             rows = rate_batch_rows(runtime, uow, batch, contexts, nows)
@@ -276,40 +317,93 @@ def waba_contexts(uow: UnitOfWork, waba_ids: set[str]) -> dict[str, WabaContext]
         if waba_id not in found:
             raise UnknownWaba(waba_id)
     return {
-        waba_id: WabaContext(Waba(waba_id, r["currency"], ZoneInfo(r["time_zone"]),
-                                  r["portfolio_id"] or waba_id), r["billing_account"], r)
+        waba_id: WabaContext(
+            Waba(waba_id, r["currency"], ZoneInfo(r["time_zone"]), r["portfolio_id"] or waba_id),
+            r["billing_account"],
+            r,
+        )
         for waba_id, r in found.items()
     }
 
 
-def _store_rows(uow: UnitOfWork, batch: Batch, contexts: dict[str, WabaContext],
-                body_id: int) -> int:
+def _store_rows(
+    uow: UnitOfWork, batch: Batch, contexts: dict[str, WabaContext], body_id: int
+) -> int:
     account_of = {waba_id: c.account for waba_id, c in contexts.items()}
     status_rows: list[tuple[Any, ...]] = []
     append = status_rows.append
     for s in batch.statuses:
         waba_id, number, wamid, kind, ts, recipient, conversation, _, _, price, errors = s
         if price is None:
-            append((body_id, account_of[waba_id], waba_id, number, wamid, kind, ts, recipient,
-                    None, None, None, conversation, errors[0] if errors else None))
+            append(
+                (
+                    body_id,
+                    account_of[waba_id],
+                    waba_id,
+                    number,
+                    wamid,
+                    kind,
+                    ts,
+                    recipient,
+                    None,
+                    None,
+                    None,
+                    conversation,
+                    errors[0] if errors else None,
+                )
+            )
         else:
-            append((body_id, account_of[waba_id], waba_id, number, wamid, kind, ts, recipient,
-                    price.model, price.type, price.raw_category, conversation,
-                    errors[0] if errors else None))
+            append(
+                (
+                    body_id,
+                    account_of[waba_id],
+                    waba_id,
+                    number,
+                    wamid,
+                    kind,
+                    ts,
+                    recipient,
+                    price.model,
+                    price.type,
+                    price.raw_category,
+                    conversation,
+                    errors[0] if errors else None,
+                )
+            )
     inbound_rows = [
-        {"body_id": body_id, "billing_account": contexts[m.waba_id].account,
-         "waba_id": m.waba_id, "phone_number_id": m.phone_number_id, "wamid": m.wamid,
-         "sender": m.sender, "ts": m.ts, "type": m.type, "referral": m.referral_source}
-        for m in batch.inbound]
+        {
+            "body_id": body_id,
+            "billing_account": contexts[m.waba_id].account,
+            "waba_id": m.waba_id,
+            "phone_number_id": m.phone_number_id,
+            "wamid": m.wamid,
+            "sender": m.sender,
+            "ts": m.ts,
+            "type": m.type,
+            "referral": m.referral_source,
+        }
+        for m in batch.inbound
+    ]
     other_rows = [
-        {"dedupe": hashlib.sha256(json.dumps([waba, name, value], sort_keys=True)
-                                  .encode()).hexdigest(),
-         "body_id": body_id, "billing_account": contexts[waba].account, "waba_id": waba,
-         "field": name, "ts": _other_ts(value), "payload": value}
-        for waba, name, value in batch.other]
-    return int(uow.whatsapp.insert_status_rows(status_rows)
-               + uow.whatsapp.insert_inbound(inbound_rows)
-               + uow.whatsapp.insert_other(other_rows) + len(batch.tokens))
+        {
+            "dedupe": hashlib.sha256(
+                json.dumps([waba, name, value], sort_keys=True).encode()
+            ).hexdigest(),
+            "body_id": body_id,
+            "billing_account": contexts[waba].account,
+            "waba_id": waba,
+            "field": name,
+            "ts": _other_ts(value),
+            "payload": value,
+        }
+        for waba, name, value in batch.other
+    ]
+    return int(
+        uow.whatsapp.insert_status_rows(status_rows)
+        + uow.whatsapp.insert_inbound(inbound_rows)
+        + uow.whatsapp.insert_other(other_rows)
+        + len(batch.tokens)
+    )
 
 
 def _other_ts(value: dict[str, Any]) -> int | None:
@@ -328,9 +422,13 @@ LedgerRow = tuple[Any, ...]  # in CHARGE_COLUMNS order (adapters/db/repositories
 _ACCOUNT, _BILLED, _STATUS, _REASON = 0, 6, 12, 19
 
 
-def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
-                    contexts: dict[str, WabaContext],
-                    nows: dict[str, datetime]) -> list[LedgerRow]:
+def rate_batch_rows(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    batch: Batch,
+    contexts: dict[str, WabaContext],
+    nows: dict[str, datetime],
+) -> list[LedgerRow]:
     """Rate what the batch confirms; ledger rows ready for ``insert_charge_rows``.
 
     Fast-path charges (no counter) are not checked against the ledger first: the ledger's
@@ -347,19 +445,28 @@ def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
         charges.extend(rater.rate_fast(waba, facts, rest))
     inferred: dict[tuple[str, str], str] = {}
     left = _infer_unpriced(uow, unpriced, contexts, rest, inferred) if unpriced else []
-    slow_keys = ([(w.waba_id, f.key) for f, w in rest]
-                 + [(c.waba_id, key) for c, key, _ in left]
-                 + [(t.waba_id, t.wamid) for t in batch.tokens])
+    slow_keys = (
+        [(w.waba_id, f.key) for f, w in rest]
+        + [(c.waba_id, key) for c, key, _ in left]
+        + [(t.waba_id, t.wamid) for t in batch.tokens]
+    )
     existing = uow.whatsapp.existing_charge_keys(slow_keys) if slow_keys else set()
     if rest:
         _tier_reports(uow, rater, cat, contexts)
         fresh = [(f, w) for f, w in rest if (w.waba_id, f.key) not in existing]
         charges.extend(rate_batch(rater, fresh))
-    charges.extend(rater.rate_tokens(
-        key=usage.wamid, waba=contexts[usage.waba_id].waba,
-        phone_number_id=usage.phone_number_id, recipient=usage.recipient, ts=usage.ts,
-        tokens=usage.tokens) for usage in batch.tokens
-        if (usage.waba_id, usage.wamid) not in existing)
+    charges.extend(
+        rater.rate_tokens(
+            key=usage.wamid,
+            waba=contexts[usage.waba_id].waba,
+            phone_number_id=usage.phone_number_id,
+            recipient=usage.recipient,
+            ts=usage.ts,
+            tokens=usage.tokens,
+        )
+        for usage in batch.tokens
+        if (usage.waba_id, usage.wamid) not in existing
+    )
     if inferred:
         charges = [_mark_inferred(c, inferred) for c in charges]
     rows = _ledger_rows(charges, contexts, nows)
@@ -375,10 +482,13 @@ def rate_batch_rows(runtime: Runtime, uow: UnitOfWork, batch: Batch,
 Unpriced = tuple[StatusEvent, str, tuple[str, str] | None]  # status, key, category hint
 
 
-def _infer_unpriced(uow: UnitOfWork, unpriced: list[Unpriced],
-                    contexts: dict[str, WabaContext], rest: list[tuple[ChargeFacts, Waba]],
-                    inferred: dict[tuple[str, str], str],
-                    ) -> list[tuple[StatusEvent, str, str]]:
+def _infer_unpriced(
+    uow: UnitOfWork,
+    unpriced: list[Unpriced],
+    contexts: dict[str, WabaContext],
+    rest: list[tuple[ChargeFacts, Waba]],
+    inferred: dict[tuple[str, str], str],
+) -> list[tuple[StatusEvent, str, str]]:
     """R-IN-5: classify statuses without pricing by the timeline rules; what has a template
     category becomes a slow-path item (``rest``), the rest stays unrated with a reason."""
     still: list[tuple[StatusEvent, str, str]] = []
@@ -395,14 +505,22 @@ def _infer_unpriced(uow: UnitOfWork, unpriced: list[Unpriced],
     for item in inference.infer(uow, wabas, wanted):
         status, result = item.status, item.classified
         if result.failed_error is not None:
-            still.append((status, status.wamid, (
-                f"inference (R-IN-5) says this message could not be delivered (error "
-                f"{result.failed_error}: a non-template message outside any stored customer "
-                f"service window), yet it was; the thread is incomplete")))
+            still.append(
+                (
+                    status,
+                    status.wamid,
+                    (
+                        f"inference (R-IN-5) says this message could not be delivered (error "
+                        f"{result.failed_error}: a non-template message outside any stored customer "
+                        f"service window), yet it was; the thread is incomplete"
+                    ),
+                )
+            )
         elif item.facts is not None:  # None: inside an open conversation, no charge item
             rest.append((item.facts, wabas[status.waba_id]))
             inferred[status.waba_id, item.facts.key] = inference.INFERRED.format(
-                source=sources[status.waba_id, status.wamid])
+                source=sources[status.waba_id, status.wamid]
+            )
     return still
 
 
@@ -413,16 +531,25 @@ def _mark_inferred(charge: Charge, inferred: dict[tuple[str, str], str]) -> Char
     return charge._replace(reason=f"{found}; {charge.reason}" if charge.reason else found)
 
 
-def _cross_check(runtime: Runtime, uow: UnitOfWork, statuses: list[StatusEvent],
-                 contexts: dict[str, WabaContext], nows: dict[str, datetime]) -> None:
+def _cross_check(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    statuses: list[StatusEvent],
+    contexts: dict[str, WabaContext],
+    nows: dict[str, datetime],
+) -> None:
     """R-IN-5: a sample of webhook-priced confirming statuses against the inference path;
     a disagreement is a ``rating_mismatch`` feed event, the webhook's rating stays."""
     wanted: dict[tuple[str, str], tuple[StatusEvent, Any]] = {}
     threads: set[tuple[str, str]] = set()
     for status in statuses:
         kind, pricing = status[3], status[9]
-        if (kind is not _DELIVERED and kind is not _READ) or pricing is None \
-                or pricing.model is None or not inference.sampled(runtime, status[2]):
+        if (
+            (kind is not _DELIVERED and kind is not _READ)
+            or pricing is None
+            or pricing.model is None
+            or not inference.sampled(runtime, status[2])
+        ):
             continue
         known, template = inference.template_of(pricing.raw_category)
         if not known or (status[1], status[2]) in wanted:
@@ -441,15 +568,23 @@ def _cross_check(runtime: Runtime, uow: UnitOfWork, statuses: list[StatusEvent],
         if found is None:
             continue
         account = contexts[status.waba_id].account
-        events.publish(uow, tenant_id=tenant_of(account), kind="whatsapp.alert.rating_mismatch",
-                       at=nows[account],
-                       payload=inference.mismatch_payload(status, account, found, status.at),
-                       dedupe_key=f"rating_mismatch:{status.waba_id}:{status.wamid}")
+        events.publish(
+            uow,
+            tenant_id=tenant_of(account),
+            kind="whatsapp.alert.rating_mismatch",
+            at=nows[account],
+            payload=inference.mismatch_payload(status, account, found, status.at),
+            dedupe_key=f"rating_mismatch:{status.waba_id}:{status.wamid}",
+        )
 
 
-def _facts(uow: UnitOfWork, statuses: list[StatusEvent], contexts: dict[str, WabaContext],
-           ) -> tuple[dict[str, tuple[Waba, list[ChargeFacts]]],
-                      list[tuple[StatusEvent, str, tuple[str, str] | None]]]:
+def _facts(
+    uow: UnitOfWork,
+    statuses: list[StatusEvent],
+    contexts: dict[str, WabaContext],
+) -> tuple[
+    dict[str, tuple[Waba, list[ChargeFacts]]], list[tuple[StatusEvent, str, tuple[str, str] | None]]
+]:
     """D-3 per (number, wamid) in one pass: the confirming status, and its pricing, or the
     pricing of another status of the batch, or of a stored one (the rare slow path)."""
     best: dict[tuple[str, str, str], StatusEvent] = {}
@@ -478,16 +613,20 @@ def _facts(uow: UnitOfWork, statuses: list[StatusEvent], contexts: dict[str, Wab
                 in_batch[key].append(status)
         stored = uow.whatsapp.statuses_of([(k[1], k[2]) for k in missing])
         for key in missing:
-            earlier = [_status_of(r, key[0]) for r in stored
-                       if (r["phone_number_id"], r["wamid"]) == (key[1], key[2])]
+            earlier = [
+                _status_of(r, key[0])
+                for r in stored
+                if (r["phone_number_id"], r["wamid"]) == (key[1], key[2])
+            ]
             group = in_batch[key] + earlier
             found = confirming_status(group)
             pricing = pricing_of(group, found) if found is not None else None
             if found is not None and pricing is not None and pricing.model is not None:
                 _add_facts(groups, contexts, found, pricing)
             else:
-                unpriced.append((best[key], best[key].wamid,
-                                 inference.category_hint(best[key], group, [])))
+                unpriced.append(
+                    (best[key], best[key].wamid, inference.category_hint(best[key], group, []))
+                )
     return groups, unpriced
 
 
@@ -496,9 +635,12 @@ def _rank(status: StatusEvent) -> tuple[int, int, int]:
     return (0 if status[3] is _DELIVERED else 1, status[4], 0 if status[9] is not None else 1)
 
 
-def _add_facts(groups: dict[str, tuple[Waba, list[ChargeFacts]]],
-               contexts: dict[str, WabaContext], confirming: StatusEvent,
-               pricing: Pricing) -> None:
+def _add_facts(
+    groups: dict[str, tuple[Waba, list[ChargeFacts]]],
+    contexts: dict[str, WabaContext],
+    confirming: StatusEvent,
+    pricing: Pricing,
+) -> None:
     waba_id = confirming[0]
     group = groups.get(waba_id)
     if group is None:
@@ -506,9 +648,21 @@ def _add_facts(groups: dict[str, tuple[Waba, list[ChargeFacts]]],
     model = pricing.model
     conversation = confirming[6]
     key = conversation if model is _CBP and conversation else confirming[2]
-    group[1].append(_new_facts(ChargeFacts, (
-        key, confirming[1], confirming[5], confirming[4], model, pricing.category,
-        pricing.type or _REGULAR_TYPE, pricing.raw_category)))
+    group[1].append(
+        _new_facts(
+            ChargeFacts,
+            (
+                key,
+                confirming[1],
+                confirming[5],
+                confirming[4],
+                model,
+                pricing.category,
+                pricing.type or _REGULAR_TYPE,
+                pricing.raw_category,
+            ),
+        )
+    )
 
 
 def _status_of(row: dict[str, Any], waba_id: str) -> StatusEvent:
@@ -516,31 +670,55 @@ def _status_of(row: dict[str, Any], waba_id: str) -> StatusEvent:
 
     pricing = None
     if row["pricing_model"] or row["category"]:
-        pricing = parse_pricing({"pricing_model": row["pricing_model"],
-                                 "type": row["pricing_type"], "category": row["category"]})
-    return StatusEvent(waba_id, row["phone_number_id"], row["wamid"],
-                       StatusKind(row["status"]), int(row["ts"]), row["recipient"],
-                       row["conversation_id"], None, None, pricing)
+        pricing = parse_pricing(
+            {
+                "pricing_model": row["pricing_model"],
+                "type": row["pricing_type"],
+                "category": row["category"],
+            }
+        )
+    return StatusEvent(
+        waba_id,
+        row["phone_number_id"],
+        row["wamid"],
+        StatusKind(row["status"]),
+        int(row["ts"]),
+        row["recipient"],
+        row["conversation_id"],
+        None,
+        None,
+        pricing,
+    )
 
 
 def _seed(uow: UnitOfWork) -> Any:
     def seed(kind: str, key: tuple[str, ...]) -> int:
         if kind == "cbp_free":
             waba_id, month = key
-            return int(uow.whatsapp.count_charges(wabas=[waba_id], month=month,
-                                                  pricing_type=PricingType.FREE_TIER.value))
+            return int(
+                uow.whatsapp.count_charges(
+                    wabas=[waba_id], month=month, pricing_type=PricingType.FREE_TIER.value
+                )
+            )
         portfolio, market, group, month = key
-        wabas = [r["waba_id"] for r in uow.whatsapp.wabas()
-                 if (r["portfolio_id"] or r["waba_id"]) == portfolio]
+        wabas = [
+            r["waba_id"]
+            for r in uow.whatsapp.wabas()
+            if (r["portfolio_id"] or r["waba_id"]) == portfolio
+        ]
         categories = [c.value for c, g in TIER_GROUP.items() if g == group]
-        return int(uow.whatsapp.count_charges(wabas=wabas, month=month, categories=categories,
-                                              market=market, status="rated"))
+        return int(
+            uow.whatsapp.count_charges(
+                wabas=wabas, month=month, categories=categories, market=market, status="rated"
+            )
+        )
 
     return seed
 
 
-def _tier_reports(uow: UnitOfWork, rater: Rater, cat: Catalogue,
-                  contexts: dict[str, WabaContext]) -> None:
+def _tier_reports(
+    uow: UnitOfWork, rater: Rater, cat: Catalogue, contexts: dict[str, WabaContext]
+) -> None:
     """D-14: Meta's reported volume tiers apply from their update time for the month."""
     markets = {m.lower(): m for m in cat.markets.markets}
     for account in {c.account for c in contexts.values()}:
@@ -548,8 +726,9 @@ def _tier_reports(uow: UnitOfWork, rater: Rater, cat: Catalogue,
             context = contexts.get(row["waba_id"])
             if context is None:
                 continue
-            for event in parse_change(row["waba_id"], {"field": "account_update",
-                                                       "value": row["payload"]}):
+            for event in parse_change(
+                row["waba_id"], {"field": "account_update", "value": row["payload"]}
+            ):
                 _apply_tier(rater, context, event, markets)
 
 
@@ -568,18 +747,42 @@ def _apply_tier(rater: Rater, context: WabaContext, event: Any, markets: dict[st
     inside = month_label(from_unix(event.tier_update_time), zone) == month
     from_ts = event.tier_update_time if inside else int(start.timestamp())
     group = "authentication" if event.pricing_category.startswith("auth") else "utility"
-    rater.report_tier(portfolio_id=context.waba.portfolio_id, market=market, group=group,
-                      month=month, report=TierReport(from_ts, event.lower))
+    rater.report_tier(
+        portfolio_id=context.waba.portfolio_id,
+        market=market,
+        group=group,
+        month=month,
+        report=TierReport(from_ts, event.lower),
+    )
 
 
-def _unpriced_row(rater: Rater, status: StatusEvent, contexts: dict[str, WabaContext],
-                  nows: dict[str, datetime], reason: str = NO_PRICING) -> LedgerRow:
+def _unpriced_row(
+    rater: Rater,
+    status: StatusEvent,
+    contexts: dict[str, WabaContext],
+    nows: dict[str, datetime],
+    reason: str = NO_PRICING,
+) -> LedgerRow:
     context = contexts[status.waba_id]
     day, month, _ = rater.local_day(status.ts, context.waba.zone)
     match = rater.markets.resolve(status.recipient, day)
-    charge = Charge(status.wamid, status.waba_id, status.phone_number_id, status.ts, month,
-                    PricingModel.PMP, match.country, match.market, "", PricingType.REGULAR,
-                    ChargeStatus.UNRATED, context.waba.currency, None, None, reason=reason)
+    charge = Charge(
+        status.wamid,
+        status.waba_id,
+        status.phone_number_id,
+        status.ts,
+        month,
+        PricingModel.PMP,
+        match.country,
+        match.market,
+        "",
+        PricingType.REGULAR,
+        ChargeStatus.UNRATED,
+        context.waba.currency,
+        None,
+        None,
+        reason=reason,
+    )
     return _ledger_rows([charge], contexts, nows)[0]
 
 
@@ -608,23 +811,62 @@ def micros(value: Decimal | None) -> int | None:
     return found
 
 
-def _ledger_rows(charges: list[Charge], contexts: dict[str, WabaContext],
-                 nows: dict[str, datetime]) -> list[LedgerRow]:
+def _ledger_rows(
+    charges: list[Charge], contexts: dict[str, WabaContext], nows: dict[str, datetime]
+) -> list[LedgerRow]:
     """Charges as ledger tuples; a charge of a final month is billed on the open one (D-5)."""
     billed_of: dict[tuple[str, str], tuple[str, str]] = {}
     rows: list[LedgerRow] = []
     append = rows.append
     for charge in charges:
-        (key, waba_id, number, ts, month, model, country, market, category, kind, status,
-         currency, rate, amount, quantity, tier, version, reason) = charge
+        (
+            key,
+            waba_id,
+            number,
+            ts,
+            month,
+            model,
+            country,
+            market,
+            category,
+            kind,
+            status,
+            currency,
+            rate,
+            amount,
+            quantity,
+            tier,
+            version,
+            reason,
+        ) = charge
         found = billed_of.get((waba_id, month))
         if found is None:
             found = billed_of[waba_id, month] = _billed(contexts[waba_id], month, nows)
         account, billed = found
-        append((account, waba_id, key, number, ts, month, billed, model, country, market,
-                category, kind, status, currency, quantity, micros(rate),
-                micros(amount), tier, version,
-                reason or None))
+        append(
+            (
+                account,
+                waba_id,
+                key,
+                number,
+                ts,
+                month,
+                billed,
+                model,
+                country,
+                market,
+                category,
+                kind,
+                status,
+                currency,
+                quantity,
+                micros(rate),
+                micros(amount),
+                tier,
+                version,
+                reason or None,
+            )
+        )
     return rows
 
 
@@ -635,9 +877,15 @@ def _billed(context: WabaContext, month: str, nows: dict[str, datetime]) -> tupl
     return context.account, month
 
 
-def _after_charges(runtime: Runtime, uow: UnitOfWork, rows: list[LedgerRow],
-                   contexts: dict[str, WabaContext], nows: dict[str, datetime], *,
-                   body_id: int) -> None:
+def _after_charges(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    rows: list[LedgerRow],
+    contexts: dict[str, WabaContext],
+    nows: dict[str, datetime],
+    *,
+    body_id: int,
+) -> None:
     """Per batch and account: unrated alert, close tasks, budgets, wallet, one feed event."""
     from tollhouse.services import whatsapp_billing as billing  # noqa: PLC0415
 
@@ -649,30 +897,55 @@ def _after_charges(runtime: Runtime, uow: UnitOfWork, rows: list[LedgerRow],
         unrated = [r for r in listed if r[_STATUS] == "unrated"]
         if unrated:
             reasons = sorted({r[_REASON] or "" for r in unrated})[:5]
-            billing.fire_alert(uow, account=account, kind="unrated_charge",
-                               dedupe=f"unrated:{account}:{body_id}:{len(unrated)}", at=now,
-                               payload={"count": len(unrated), "reasons": reasons})
+            billing.fire_alert(
+                uow,
+                account=account,
+                kind="unrated_charge",
+                dedupe=f"unrated:{account}:{body_id}:{len(unrated)}",
+                at=now,
+                payload={"count": len(unrated), "reasons": reasons},
+            )
         months = {r[_BILLED] for r in listed}
         billing.schedule_close(runtime, uow, account, months)
         billing.check_budgets(runtime, uow, account, months, now)
         billing.check_wallet(runtime, uow, account, now)
     for account in {c.account for c in contexts.values()}:
         listed = by_account.get(account, [])
-        events.publish(uow, tenant_id=tenant_of(account), kind="whatsapp.webhook",
-                       at=nows[account],
-                       payload={"body_id": body_id, "charges": len(listed),
-                                "unrated": sum(1 for r in listed if r[_STATUS] == "unrated")})
+        events.publish(
+            uow,
+            tenant_id=tenant_of(account),
+            kind="whatsapp.webhook",
+            at=nows[account],
+            payload={
+                "body_id": body_id,
+                "charges": len(listed),
+                "unrated": sum(1 for r in listed if r[_STATUS] == "unrated"),
+            },
+        )
 
 
 # ---- imports -------------------------------------------------------------------------------
 
 
-ACTIVITY_TYPES: Final = frozenset({"number_onboarded", "number_removed", "template_submitted",
-                                   "addon_on", "addon_off", "addon_use", "wallet_topup"})
+ACTIVITY_TYPES: Final = frozenset(
+    {
+        "number_onboarded",
+        "number_removed",
+        "template_submitted",
+        "addon_on",
+        "addon_off",
+        "addon_use",
+        "wallet_topup",
+    }
+)
 
 
-def import_records(runtime: Runtime, lines: list[str], *, first_line: int = 1,
-                   ) -> dict[str, Any]:
+def import_records(
+    runtime: Runtime,
+    lines: list[str],
+    *,
+    first_line: int = 1,
+) -> dict[str, Any]:
     """POST /v1/whatsapp/imports: each line stands alone; valid lines are kept (§8)."""
     from tollhouse.services import whatsapp_imports  # noqa: PLC0415
 

@@ -25,7 +25,8 @@ from tollhouse.adapters.db.tables import metadata
 from tollhouse.adapters.db.types import ScaledDecimal, UTCDateTime
 
 wa_apps = Table(
-    "wa_apps", metadata,
+    "wa_apps",
+    metadata,
     Column("app_id", String(64), primary_key=True),
     Column("app_secret", String(256), nullable=False),
     Column("verify_token", String(256), nullable=False, default=""),
@@ -33,7 +34,8 @@ wa_apps = Table(
 )
 
 wa_accounts = Table(
-    "wa_accounts", metadata,
+    "wa_accounts",
+    metadata,
     Column("id", String(64), primary_key=True),  # the billing account id ("acme")
     Column("tenant_id", String(120), nullable=False, unique=True),  # "whatsapp:acme"
     Column("name", String(200), nullable=False, default=""),
@@ -43,7 +45,8 @@ wa_accounts = Table(
 )
 
 wa_wabas = Table(
-    "wa_wabas", metadata,
+    "wa_wabas",
+    metadata,
     Column("waba_id", String(64), primary_key=True),
     Column("billing_account", String(64), nullable=False, index=True),
     Column("app_id", String(64), nullable=True),
@@ -56,7 +59,8 @@ wa_wabas = Table(
 )
 
 wa_numbers = Table(
-    "wa_numbers", metadata,
+    "wa_numbers",
+    metadata,
     Column("phone_number_id", String(64), primary_key=True),
     Column("waba_id", String(64), nullable=False, index=True),
     Column("billing_account", String(64), nullable=False, index=True),
@@ -67,7 +71,8 @@ wa_numbers = Table(
 )
 
 wa_webhook_bodies = Table(  # every accepted webhook body, raw, once (R-IN-2)
-    "wa_webhook_bodies", metadata,
+    "wa_webhook_bodies",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("sha256", String(64), nullable=False, unique=True),
     Column("received_at", UTCDateTime, nullable=False),
@@ -78,7 +83,8 @@ wa_webhook_bodies = Table(  # every accepted webhook body, raw, once (R-IN-2)
 )
 
 wa_statuses = Table(  # one row per (number, wamid, status): D-2
-    "wa_statuses", metadata,
+    "wa_statuses",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("body_id", Integer, nullable=False),
     Column("billing_account", String(64), nullable=False),
@@ -99,7 +105,8 @@ wa_statuses = Table(  # one row per (number, wamid, status): D-2
 )
 
 wa_inbound = Table(  # inbound user messages: CSW/FEP state and inbound BSP fees (R-IN-3)
-    "wa_inbound", metadata,
+    "wa_inbound",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("body_id", Integer, nullable=False),
     Column("billing_account", String(64), nullable=False),
@@ -116,7 +123,8 @@ wa_inbound = Table(  # inbound user messages: CSW/FEP state and inbound BSP fees
 )
 
 wa_other_events = Table(  # tier updates, template category changes, unknown fields (R-IN-1)
-    "wa_other_events", metadata,
+    "wa_other_events",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("dedupe", String(64), nullable=False, unique=True),
     Column("body_id", Integer, nullable=False),
@@ -128,7 +136,8 @@ wa_other_events = Table(  # tier updates, template category changes, unknown fie
 )
 
 wa_charges = Table(  # the ledger: never updated; corrections are new rows (R-RT-4)
-    "wa_charges", metadata,
+    "wa_charges",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("billing_account", String(64), nullable=False),
     Column("waba_id", String(64), nullable=False),
@@ -156,7 +165,8 @@ wa_charges = Table(  # the ledger: never updated; corrections are new rows (R-RT
 )
 
 wa_rate_cards = Table(  # versioned, immutable imports (R-RC-5)
-    "wa_rate_cards", metadata,
+    "wa_rate_cards",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("version", String(32), nullable=False, unique=True),
     Column("kind", String(16), nullable=False),  # rates | markets
@@ -167,7 +177,8 @@ wa_rate_cards = Table(  # versioned, immutable imports (R-RC-5)
 )
 
 wa_fee_plans = Table(
-    "wa_fee_plans", metadata,
+    "wa_fee_plans",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("billing_account", String(64), nullable=False, index=True),
     Column("effective_from", String(7), nullable=False),
@@ -176,7 +187,8 @@ wa_fee_plans = Table(
 )
 
 wa_activity = Table(  # §4.10 import records other than webhooks, each once (R-IN-4)
-    "wa_activity", metadata,
+    "wa_activity",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("idempotency_key", String(255), nullable=False, unique=True),
     Column("billing_account", String(64), nullable=False, index=True),
@@ -186,7 +198,8 @@ wa_activity = Table(  # §4.10 import records other than webhooks, each once (R-
 )
 
 wa_statements = Table(  # final statements only; drafts are computed (R-ST-3)
-    "wa_statements", metadata,
+    "wa_statements",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("billing_account", String(64), nullable=False),
     Column("currency", String(3), nullable=False),
@@ -197,7 +210,8 @@ wa_statements = Table(  # final statements only; drafts are computed (R-ST-3)
 )
 
 wa_budgets = Table(
-    "wa_budgets", metadata,
+    "wa_budgets",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("billing_account", String(64), nullable=False, index=True),
     Column("scope_type", String(32), nullable=False),
@@ -212,7 +226,8 @@ wa_budgets = Table(
 )
 
 wa_alerts = Table(  # one row per alert that fired: the unique key makes it fire once
-    "wa_alerts", metadata,
+    "wa_alerts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("dedupe", String(255), nullable=False, unique=True),
     Column("billing_account", String(64), nullable=False, index=True),
@@ -222,7 +237,8 @@ wa_alerts = Table(  # one row per alert that fired: the unique key makes it fire
 )
 
 wa_alert_hooks = Table(
-    "wa_alert_hooks", metadata,
+    "wa_alert_hooks",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("billing_account", String(64), nullable=False, index=True),
     Column("url", Text, nullable=False),
@@ -232,7 +248,8 @@ wa_alert_hooks = Table(
 )
 
 wa_reservations = Table(  # wallet holds of pre-send estimates (R-BUD-4, R-RT-3)
-    "wa_reservations", metadata,
+    "wa_reservations",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("billing_account", String(64), nullable=False, index=True),
     Column("currency", String(3), nullable=False),
@@ -244,7 +261,8 @@ wa_reservations = Table(  # wallet holds of pre-send estimates (R-BUD-4, R-RT-3)
 )
 
 wa_rejections = Table(  # refused webhooks: logged, never stored (§8)
-    "wa_rejections", metadata,
+    "wa_rejections",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False),
     Column("code", String(64), nullable=False),

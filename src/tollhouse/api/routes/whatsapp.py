@@ -157,20 +157,26 @@ def router(runtime: Runtime) -> APIRouter:
     @api.post("/apps", status_code=201)
     def _new_app(body: NewApp, request: Request) -> dict[str, Any]:
         operator(request)
-        return setup.add_app(runtime, app_id=body.app_id, app_secret=body.app_secret,
-                             verify_token=body.verify_token)
+        return setup.add_app(
+            runtime, app_id=body.app_id, app_secret=body.app_secret, verify_token=body.verify_token
+        )
 
     @api.put("/apps/{app_id}")
     def _put_app(app_id: str, body: AppPatch, request: Request) -> dict[str, Any]:
         operator(request)
-        return setup.replace_app(runtime, app_id, app_secret=body.app_secret,
-                                 verify_token=body.verify_token)
+        return setup.replace_app(
+            runtime, app_id, app_secret=body.app_secret, verify_token=body.verify_token
+        )
 
     @api.post("/billing-accounts", status_code=201)
     def _new_account(body: NewAccount, request: Request) -> dict[str, Any]:
         operator(request)
-        return setup.create_account(runtime, setup.NewAccount(
-            body.id, body.name, body.time_zone, body.currencies, body.sandbox, body.now))
+        return setup.create_account(
+            runtime,
+            setup.NewAccount(
+                body.id, body.name, body.time_zone, body.currencies, body.sandbox, body.now
+            ),
+        )
 
     @api.get("/billing-accounts/{account}")
     def _account(account: str, request: Request) -> dict[str, Any]:
@@ -209,8 +215,9 @@ def router(runtime: Runtime) -> APIRouter:
         return setup.add_number(runtime, waba_id, body.model_dump(mode="python"))
 
     @api.delete("/wabas/{waba_id}/phone-numbers/{phone_number_id}")
-    def _remove_number(waba_id: str, phone_number_id: str, request: Request,
-                       at: datetime | None = None) -> dict[str, Any]:
+    def _remove_number(
+        waba_id: str, phone_number_id: str, request: Request, at: datetime | None = None
+    ) -> dict[str, Any]:
         for_account(request, waba_account(waba_id))
         if at is not None and at.utcoffset() is None:
             raise InvalidRequest(f"at {at.isoformat()} needs a UTC offset")
@@ -228,10 +235,12 @@ def router(runtime: Runtime) -> APIRouter:
         return JSONResponse(info, status_code=201 if created else 200)
 
     @api.get("/rate-cards")
-    def _cards(request: Request, currency: str | None = None,
-               at: date | None = None) -> dict[str, Any]:
+    def _cards(
+        request: Request, currency: str | None = None, at: date | None = None
+    ) -> dict[str, Any]:
         principal(runtime, request)
-        return billing.cards_in_force(runtime, currency=currency, on=at or date.today())
+        today = runtime.system_clock.now().date()  # a UTC date when none is given
+        return billing.cards_in_force(runtime, currency=currency, on=at or today)
 
     @api.post("/imports")
     async def _imports(request: Request) -> dict[str, Any]:
@@ -254,14 +263,18 @@ def router(runtime: Runtime) -> APIRouter:
         return billing.get_fee_plan(runtime, account)
 
     @api.get("/billing-accounts/{account}/statements")
-    def _statements(account: str, request: Request,
-                    currency: str | None = None) -> dict[str, Any]:
+    def _statements(account: str, request: Request, currency: str | None = None) -> dict[str, Any]:
         for_account(request, account)
         return {"statements": billing.list_statements(runtime, account, currency)}
 
     @api.get("/billing-accounts/{account}/statements/{month}")
-    def _statement(account: str, month: str, request: Request,
-                   currency: str | None = None, format: str | None = None) -> Response:  # noqa: A002
+    def _statement(
+        account: str,
+        month: str,
+        request: Request,
+        currency: str | None = None,
+        format: str | None = None,
+    ) -> Response:
         for_account(request, account)
         body = billing.get_statement(runtime, account, month, currency)
         accept = (format or request.headers.get("accept", "")).lower()
@@ -284,15 +297,18 @@ def router(runtime: Runtime) -> APIRouter:
     # ---- analytics ---------------------------------------------------------------------------
 
     @api.get("/wabas/{waba_id}/analytics")
-    def _analytics(waba_id: str, request: Request, fields: str = "",
-                   decimal_as_string: bool = False) -> Response:
+    def _analytics(
+        waba_id: str, request: Request, fields: str = "", decimal_as_string: bool = False
+    ) -> Response:
         for_account(request, waba_account(waba_id))
         try:
             body = analytics.query(runtime, waba_id, fields, decimal_as_string=decimal_as_string)
             return Response(analytics.dumps(body), media_type="application/json")
         except InvalidAnalyticsQuery as error:
-            return JSONResponse({"error": {"code": error.code, "message": error.message,
-                                           "details": error.details}}, status_code=400)
+            return JSONResponse(
+                {"error": {"code": error.code, "message": error.message, "details": error.details}},
+                status_code=400,
+            )
 
     # ---- budgets, hooks, events ----------------------------------------------------------------
 
@@ -347,9 +363,14 @@ def router(runtime: Runtime) -> APIRouter:
         return billing.add_hook(runtime, body.model_dump())
 
     @api.get("/events")
-    def _events(request: Request, billing_account: str | None = None,
-                waba_id: str | None = None, type: str | None = None,  # noqa: A002
-                since: int = 0, limit: int = 100) -> dict[str, Any]:
+    def _events(
+        request: Request,
+        billing_account: str | None = None,
+        waba_id: str | None = None,
+        type: str | None = None,  # noqa: A002
+        since: int = 0,
+        limit: int = 100,
+    ) -> dict[str, Any]:
         who = principal(runtime, request)
         if waba_id and not billing_account:
             billing_account = waba_account(waba_id)
@@ -357,8 +378,9 @@ def router(runtime: Runtime) -> APIRouter:
             who.require(setup.tenant_of(billing_account))
         elif not who.is_operator:
             billing_account = (who.tenant_id or "").removeprefix("whatsapp:")
-        return analytics.event_feed(runtime, billing_account=billing_account, kind=type,
-                                    since=since, limit=limit)
+        return analytics.event_feed(
+            runtime, billing_account=billing_account, kind=type, since=since, limit=limit
+        )
 
     @api.get("/rejections")
     def _rejections(request: Request, limit: int = 100) -> dict[str, Any]:

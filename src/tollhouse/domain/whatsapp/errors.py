@@ -137,7 +137,9 @@ class UnknownBudget(NotFound):
     code = "whatsapp.budget.unknown"
 
     def __init__(self, budget_id: str) -> None:
-        super().__init__(f"budget {budget_id!r} does not exist; list budgets with GET /v1/whatsapp/budgets")
+        super().__init__(
+            f"budget {budget_id!r} does not exist; list budgets with GET /v1/whatsapp/budgets"
+        )
 
 
 class CurrencyRequired(Refused):

@@ -191,8 +191,9 @@ class Rater:
 
     def __post_init__(self, index: PriceIndex | None) -> None:
         shared = index is not None and index.book is self.book and index.markets is self.markets
-        self.price_index = index if index is not None and shared else PriceIndex(
-            self.book, self.markets)
+        self.price_index = (
+            index if index is not None and shared else PriceIndex(self.book, self.markets)
+        )
 
     def rate_fast(
         self, waba: Waba, facts: Iterable[ChargeFacts], rest: list[tuple[ChargeFacts, Waba]]
@@ -233,17 +234,43 @@ class Rater:
         if pmp and model is _PMP_MODEL:
             kind = facts.pricing_type
             if kind is not _REGULAR:
-                return Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month, model,
-                              match.country, match.market, facts.category or facts.raw_category,
-                              kind, _FREE, waba.currency, ZERO, ZERO)
+                return Charge(
+                    key,
+                    waba.waba_id,
+                    facts.phone_number_id,
+                    facts.ts,
+                    month,
+                    model,
+                    match.country,
+                    match.market,
+                    facts.category or facts.raw_category,
+                    kind,
+                    _FREE,
+                    waba.currency,
+                    ZERO,
+                    ZERO,
+                )
             category = facts.category
             if category is not None:
                 entry = self.book.in_force(waba.currency, match.market, category, day)
                 if entry is not None and entry.flat is not None:
-                    return Charge(key, waba.waba_id, facts.phone_number_id, facts.ts, month,
-                                  model, match.country, match.market, category, kind, _RATED,
-                                  waba.currency, entry.flat, entry.flat,
-                                  card_version=entry.version)
+                    return Charge(
+                        key,
+                        waba.waba_id,
+                        facts.phone_number_id,
+                        facts.ts,
+                        month,
+                        model,
+                        match.country,
+                        match.market,
+                        category,
+                        kind,
+                        _RATED,
+                        waba.currency,
+                        entry.flat,
+                        entry.flat,
+                        card_version=entry.version,
+                    )
         base = _Base(facts, waba, day, month, match)
         if facts.model is PricingModel.CBP:
             return self._rate_cbp(base, rule)
@@ -457,9 +484,7 @@ def rate_batch(rater: Rater, items: Iterable[tuple[ChargeFacts, Waba]]) -> list[
     return rate_groups(rater, groups.values())
 
 
-def rate_groups(
-    rater: Rater, groups: Iterable[tuple[Waba, Sequence[ChargeFacts]]]
-) -> list[Charge]:
+def rate_groups(rater: Rater, groups: Iterable[tuple[Waba, Sequence[ChargeFacts]]]) -> list[Charge]:
     """Rate the facts of several WABAs as one batch.
 
     Items that touch no counter (free PMP items, regular PMP items on flat keys) do not depend
@@ -589,17 +614,61 @@ def _rate_fast(
                 continue
             country, market, rate, version = hit
             charged.add(key)
-            append(_new_charge(Charge, (key, waba_id, number, ts, day.month, model, country,
-                                        market, category, kind, _RATED, currency, rate, rate,
-                                        1, None, version, "")))
+            append(
+                _new_charge(
+                    Charge,
+                    (
+                        key,
+                        waba_id,
+                        number,
+                        ts,
+                        day.month,
+                        model,
+                        country,
+                        market,
+                        category,
+                        kind,
+                        _RATED,
+                        currency,
+                        rate,
+                        rate,
+                        1,
+                        None,
+                        version,
+                        "",
+                    ),
+                )
+            )
         else:
             match = day.markets.get(prefix)
             if match is None:
                 match = index.market(day, recipient, prefix)
             charged.add(key)
-            append(_new_charge(Charge, (key, waba_id, number, ts, day.month, model,
-                                        match.country, match.market, category or raw, kind,
-                                        _FREE, currency, ZERO, ZERO, 1, None, None, "")))
+            append(
+                _new_charge(
+                    Charge,
+                    (
+                        key,
+                        waba_id,
+                        number,
+                        ts,
+                        day.month,
+                        model,
+                        match.country,
+                        match.market,
+                        category or raw,
+                        kind,
+                        _FREE,
+                        currency,
+                        ZERO,
+                        ZERO,
+                        1,
+                        None,
+                        None,
+                        "",
+                    ),
+                )
+            )
     return done
 
 

@@ -163,19 +163,22 @@ def parse_status(waba_id: str, phone_number_id: str, raw: Mapping[str, Any]) -> 
         conversation = raw.get("conversation")
         pricing = raw.get("pricing")
         errors = raw.get("errors")
-        return _new_status(StatusEvent, (
-            waba_id,
-            phone_number_id,
-            wamid if type(wamid) is str else str(wamid),
-            status,
-            int(raw["timestamp"]),
-            recipient if type(recipient) is str else str(recipient),
-            conversation.get("id") if conversation else None,
-            _expiry(conversation) if conversation else None,
-            conversation.get("origin", {}).get("type") if conversation else None,
-            parse_pricing(pricing) if pricing else None,
-            tuple(int(e["code"]) for e in errors if "code" in e) if errors else (),
-        ))
+        return _new_status(
+            StatusEvent,
+            (
+                waba_id,
+                phone_number_id,
+                wamid if type(wamid) is str else str(wamid),
+                status,
+                int(raw["timestamp"]),
+                recipient if type(recipient) is str else str(recipient),
+                conversation.get("id") if conversation else None,
+                _expiry(conversation) if conversation else None,
+                conversation.get("origin", {}).get("type") if conversation else None,
+                parse_pricing(pricing) if pricing else None,
+                tuple(int(e["code"]) for e in errors if "code" in e) if errors else (),
+            ),
+        )
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidWebhook(f"status {_id_of(raw)!r} is malformed ({exc!r})") from exc
 

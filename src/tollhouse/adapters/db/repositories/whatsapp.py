@@ -34,13 +34,43 @@ from tollhouse.adapters.db import tables_whatsapp as w
 
 CHUNK = 4000
 
-STATUS_COLUMNS = ("body_id", "billing_account", "waba_id", "phone_number_id", "wamid", "status",
-                  "ts", "recipient", "pricing_model", "pricing_type", "category",
-                  "conversation_id", "error_code")
-CHARGE_COLUMNS = ("billing_account", "waba_id", "charge_key", "phone_number_id", "ts", "month",
-                  "billed_month", "model", "country", "market", "category", "pricing_type",
-                  "status", "currency", "quantity", "unit_rate", "amount", "tier", "card_version",
-                  "reason")
+STATUS_COLUMNS = (
+    "body_id",
+    "billing_account",
+    "waba_id",
+    "phone_number_id",
+    "wamid",
+    "status",
+    "ts",
+    "recipient",
+    "pricing_model",
+    "pricing_type",
+    "category",
+    "conversation_id",
+    "error_code",
+)
+CHARGE_COLUMNS = (
+    "billing_account",
+    "waba_id",
+    "charge_key",
+    "phone_number_id",
+    "ts",
+    "month",
+    "billed_month",
+    "model",
+    "country",
+    "market",
+    "category",
+    "pricing_type",
+    "status",
+    "currency",
+    "quantity",
+    "unit_rate",
+    "amount",
+    "tier",
+    "card_version",
+    "reason",
+)
 """Column orders of the tuples that ``bulk_insert`` takes on the ingest path; money columns
 (``unit_rate``, ``amount``) are integer micros there, as ``ScaledDecimal(6)`` stores them."""
 
@@ -70,8 +100,9 @@ class Repository:
         self.conn.execute(insert(w.wa_apps).values(**values))
 
     def update_app(self, app_id: str, values: dict[str, Any]) -> bool:
-        done = self.conn.execute(update(w.wa_apps).where(w.wa_apps.c.app_id == app_id)
-                                 .values(**values))
+        done = self.conn.execute(
+            update(w.wa_apps).where(w.wa_apps.c.app_id == app_id).values(**values)
+        )
         return bool(done.rowcount)
 
     def app(self, app_id: str) -> dict[str, Any] | None:
@@ -90,8 +121,9 @@ class Repository:
         return self._all(select(w.wa_accounts).order_by(w.wa_accounts.c.id))
 
     def update_account(self, account_id: str, values: dict[str, Any]) -> None:
-        self.conn.execute(update(w.wa_accounts).where(w.wa_accounts.c.id == account_id)
-                          .values(**values))
+        self.conn.execute(
+            update(w.wa_accounts).where(w.wa_accounts.c.id == account_id).values(**values)
+        )
 
     def add_waba(self, values: dict[str, Any]) -> None:
         self.conn.execute(insert(w.wa_wabas).values(**values))
@@ -100,11 +132,13 @@ class Repository:
         return self._one(select(w.wa_wabas).where(w.wa_wabas.c.waba_id == waba_id))
 
     def update_waba(self, waba_id: str, values: dict[str, Any]) -> None:
-        self.conn.execute(update(w.wa_wabas).where(w.wa_wabas.c.waba_id == waba_id)
-                          .values(**values))
+        self.conn.execute(
+            update(w.wa_wabas).where(w.wa_wabas.c.waba_id == waba_id).values(**values)
+        )
 
-    def wabas(self, waba_ids: Iterable[str] | None = None, *,
-              account: str | None = None) -> list[dict[str, Any]]:
+    def wabas(
+        self, waba_ids: Iterable[str] | None = None, *, account: str | None = None
+    ) -> list[dict[str, Any]]:
         query = select(w.wa_wabas).order_by(w.wa_wabas.c.waba_id)
         if waba_ids is not None:
             query = query.where(w.wa_wabas.c.waba_id.in_(list(waba_ids)))
@@ -116,11 +150,13 @@ class Repository:
         self.conn.execute(insert(w.wa_numbers).values(**values))
 
     def number(self, phone_number_id: str) -> dict[str, Any] | None:
-        return self._one(select(w.wa_numbers)
-                         .where(w.wa_numbers.c.phone_number_id == phone_number_id))
+        return self._one(
+            select(w.wa_numbers).where(w.wa_numbers.c.phone_number_id == phone_number_id)
+        )
 
-    def numbers(self, *, account: str | None = None,
-                waba_id: str | None = None) -> list[dict[str, Any]]:
+    def numbers(
+        self, *, account: str | None = None, waba_id: str | None = None
+    ) -> list[dict[str, Any]]:
         query = select(w.wa_numbers).order_by(w.wa_numbers.c.phone_number_id)
         if account is not None:
             query = query.where(w.wa_numbers.c.billing_account == account)
@@ -129,16 +165,21 @@ class Repository:
         return self._all(query)
 
     def update_number(self, phone_number_id: str, values: dict[str, Any]) -> None:
-        self.conn.execute(update(w.wa_numbers)
-                          .where(w.wa_numbers.c.phone_number_id == phone_number_id)
-                          .values(**values))
+        self.conn.execute(
+            update(w.wa_numbers)
+            .where(w.wa_numbers.c.phone_number_id == phone_number_id)
+            .values(**values)
+        )
 
     # ---- raw events ----------------------------------------------------------------------
 
     def add_body(self, values: dict[str, Any]) -> int | None:
         """Store a raw body once; None when the same bytes were stored before."""
-        result = self.conn.execute(_insert_ignore(self.conn, w.wa_webhook_bodies)
-                                   .values(**values).returning(w.wa_webhook_bodies.c.id))
+        result = self.conn.execute(
+            _insert_ignore(self.conn, w.wa_webhook_bodies)
+            .values(**values)
+            .returning(w.wa_webhook_bodies.c.id)
+        )
         found = result.scalar_one_or_none()
         return None if found is None else int(found)
 
@@ -154,16 +195,17 @@ class Repository:
             key = next(iter(table.primary_key.columns))
             returning = statement.returning(key)
             for start in range(0, len(rows), CHUNK):
-                result = self.conn.execute(returning, list(rows[start:start + CHUNK]))
+                result = self.conn.execute(returning, list(rows[start : start + CHUNK]))
                 inserted += len(result.all())
             return inserted
         for start in range(0, len(rows), CHUNK):
-            result = self.conn.execute(statement, list(rows[start:start + CHUNK]))
+            result = self.conn.execute(statement, list(rows[start : start + CHUNK]))
             inserted += max(result.rowcount, 0)
         return inserted
 
-    def bulk_insert(self, table: Table, columns: Sequence[str],
-                    rows: Sequence[tuple[Any, ...]]) -> int:
+    def bulk_insert(
+        self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> int:
         """``INSERT … ON CONFLICT DO NOTHING`` of plain tuples, bypassing SQLAlchemy's per-row
         parameter processing (the ingest hot path); returns the rows inserted.
 
@@ -180,12 +222,16 @@ class Repository:
                 arrays = ", ".join(f"%s::{_pg_array_type(table, c)}" for c in columns)
                 cursor.execute(
                     f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names come from the Table
-                    "ON CONFLICT DO NOTHING", [list(column) for column in zip(*rows, strict=True)])
+                    "ON CONFLICT DO NOTHING",
+                    [list(column) for column in zip(*rows, strict=True)],
+                )
                 return max(int(cursor.rowcount), 0)
             marks = ", ".join("?" * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table.name} ({names}) VALUES ({marks}) "  # noqa: S608 - names come from the Table
-                "ON CONFLICT DO NOTHING", rows)
+                "ON CONFLICT DO NOTHING",
+                rows,
+            )
             return max(int(cursor.rowcount), 0)
         finally:
             cursor.close()
@@ -210,15 +256,22 @@ class Repository:
         rows: list[dict[str, Any]] = []
         wamids = sorted({wamid for _, wamid in keys})
         for start in range(0, len(wamids), CHUNK):
-            rows += self._all(select(w.wa_statuses)
-                              .where(w.wa_statuses.c.wamid.in_(wamids[start:start + CHUNK])))
+            rows += self._all(
+                select(w.wa_statuses).where(
+                    w.wa_statuses.c.wamid.in_(wamids[start : start + CHUNK])
+                )
+            )
         wanted = set(keys)
         return [r for r in rows if (r["phone_number_id"], r["wamid"]) in wanted]
 
     def other_events(self, *, account: str, field: str) -> list[dict[str, Any]]:
-        return self._all(select(w.wa_other_events).where(
-            w.wa_other_events.c.billing_account == account, w.wa_other_events.c.field == field)
-            .order_by(w.wa_other_events.c.id))
+        return self._all(
+            select(w.wa_other_events)
+            .where(
+                w.wa_other_events.c.billing_account == account, w.wa_other_events.c.field == field
+            )
+            .order_by(w.wa_other_events.c.id)
+        )
 
     # ---- charges -------------------------------------------------------------------------
 
@@ -234,12 +287,17 @@ class Repository:
         try:
             for waba_id, listed in by_waba.items():
                 if self.conn.dialect.name == "postgresql":
-                    cursor.execute("SELECT charge_key FROM wa_charges WHERE waba_id = %s "
-                                   "AND charge_key = ANY(%s::text[])", (waba_id, listed))
+                    cursor.execute(
+                        "SELECT charge_key FROM wa_charges WHERE waba_id = %s "
+                        "AND charge_key = ANY(%s::text[])",
+                        (waba_id, listed),
+                    )
                 else:  # one JSON parameter instead of thousands of bound ones
-                    cursor.execute("SELECT charge_key FROM wa_charges WHERE waba_id = ? AND "
-                                   "charge_key IN (SELECT value FROM json_each(?))",
-                                   (waba_id, json.dumps(listed)))
+                    cursor.execute(
+                        "SELECT charge_key FROM wa_charges WHERE waba_id = ? AND "
+                        "charge_key IN (SELECT value FROM json_each(?))",
+                        (waba_id, json.dumps(listed)),
+                    )
                 found.update((waba_id, r[0]) for r in cursor.fetchall())
         finally:
             cursor.close()
@@ -248,12 +306,22 @@ class Repository:
     def insert_charges(self, rows: Sequence[dict[str, Any]]) -> int:
         return self.insert_ignore(w.wa_charges, rows)
 
-    def count_charges(self, *, wabas: Sequence[str], month: str,
-                      categories: Sequence[str] | None = None, market: str | None = None,
-                      pricing_type: str | None = None, status: str | None = None) -> int:
+    def count_charges(
+        self,
+        *,
+        wabas: Sequence[str],
+        month: str,
+        categories: Sequence[str] | None = None,
+        market: str | None = None,
+        pricing_type: str | None = None,
+        status: str | None = None,
+    ) -> int:
         c = w.wa_charges.c
-        query = select(func.count()).select_from(w.wa_charges).where(
-            c.waba_id.in_(list(wabas)), c.month == month)
+        query = (
+            select(func.count())
+            .select_from(w.wa_charges)
+            .where(c.waba_id.in_(list(wabas)), c.month == month)
+        )
         if categories is not None:
             query = query.where(c.category.in_(list(categories)))
         if market is not None:
@@ -264,32 +332,55 @@ class Repository:
             query = query.where(c.status == status)
         return int(self.conn.execute(query).scalar_one())
 
-    def charge_groups(self, *, account: str, billed_month: str,
-                      currency: str | None = None) -> list[dict[str, Any]]:
+    def charge_groups(
+        self, *, account: str, billed_month: str, currency: str | None = None
+    ) -> list[dict[str, Any]]:
         """Charges of one statement, grouped as statement lines group them (D-1)."""
         c = w.wa_charges.c
-        keys = (c.month, c.currency, c.market, c.category, c.pricing_type, c.status, c.tier,
-                c.unit_rate, c.card_version, c.model)
-        query = (select(*keys, func.sum(c.quantity).label("quantity"),
-                        func.count().label("charges"))
-                 .where(c.billing_account == account, c.billed_month == billed_month)
-                 .group_by(*keys))
+        keys = (
+            c.month,
+            c.currency,
+            c.market,
+            c.category,
+            c.pricing_type,
+            c.status,
+            c.tier,
+            c.unit_rate,
+            c.card_version,
+            c.model,
+        )
+        query = (
+            select(*keys, func.sum(c.quantity).label("quantity"), func.count().label("charges"))
+            .where(c.billing_account == account, c.billed_month == billed_month)
+            .group_by(*keys)
+        )
         if currency is not None:
             query = query.where(c.currency == currency)
         return self._all(query)
 
     def charge_currencies(self, *, account: str, billed_month: str) -> set[str]:
         c = w.wa_charges.c
-        rows = self.conn.execute(select(c.currency).where(
-            c.billing_account == account, c.billed_month == billed_month).group_by(c.currency))
+        rows = self.conn.execute(
+            select(c.currency)
+            .where(c.billing_account == account, c.billed_month == billed_month)
+            .group_by(c.currency)
+        )
         return {r[0] for r in rows}
 
-    def spend(self, *, account: str, billed_month: str | None, currency: str,
-              scope_type: str = "billing_account", scope_id: str = "") -> Decimal:
+    def spend(
+        self,
+        *,
+        account: str,
+        billed_month: str | None,
+        currency: str,
+        scope_type: str = "billing_account",
+        scope_id: str = "",
+    ) -> Decimal:
         """Exact sum of confirmed Meta charges (D-31)."""
         c = w.wa_charges.c
         query = select(func.coalesce(func.sum(c.amount), 0)).where(
-            c.billing_account == account, c.currency == currency, c.status == "rated")
+            c.billing_account == account, c.currency == currency, c.status == "rated"
+        )
         if billed_month is not None:
             query = query.where(c.billed_month == billed_month)
         if scope_type == "waba":
@@ -299,11 +390,18 @@ class Repository:
         value = self.conn.execute(query).scalar_one()
         return value if isinstance(value, Decimal) else Decimal(int(value)).scaleb(-6)
 
-    def charges(self, *, waba_id: str | None = None, account: str | None = None,
-                start_ts: int | None = None, end_ts: int | None = None,
-                model: str | None = None, status: str | None = None,
-                billed_month: str | None = None, limit: int | None = None,
-                ) -> list[dict[str, Any]]:
+    def charges(
+        self,
+        *,
+        waba_id: str | None = None,
+        account: str | None = None,
+        start_ts: int | None = None,
+        end_ts: int | None = None,
+        model: str | None = None,
+        status: str | None = None,
+        billed_month: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
         c = w.wa_charges.c
         query = select(w.wa_charges).order_by(c.ts, c.id)
         conditions = []
@@ -327,82 +425,134 @@ class Repository:
             query = query.limit(limit)
         return self._all(query)
 
-    def daily_usage(self, *, account: str, start_ts: int, end_ts: int,
-                    offset_s: int) -> list[dict[str, Any]]:
+    def daily_usage(
+        self, *, account: str, start_ts: int, end_ts: int, offset_s: int
+    ) -> list[dict[str, Any]]:
         """Charges per local day (fixed offset), category and status for the dashboard."""
         c = w.wa_charges.c
         day = (c.ts + offset_s) // 86400
-        query = (select(day.label("day"), c.category, c.market, c.status,
-                        func.count().label("count"),
-                        func.coalesce(func.sum(c.amount), 0).label("amount"))
-                 .where(c.billing_account == account, c.ts >= start_ts, c.ts < end_ts)
-                 .group_by(day, c.category, c.market, c.status))
+        query = (
+            select(
+                day.label("day"),
+                c.category,
+                c.market,
+                c.status,
+                func.count().label("count"),
+                func.coalesce(func.sum(c.amount), 0).label("amount"),
+            )
+            .where(c.billing_account == account, c.ts >= start_ts, c.ts < end_ts)
+            .group_by(day, c.category, c.market, c.status)
+        )
         return self._all(query)
 
     # ---- messages for BSP fees and pending ------------------------------------------------
 
-    def statuses_between(self, *, account: str, start_ts: int,
-                         end_ts: int) -> list[tuple[Any, ...]]:
+    def statuses_between(
+        self, *, account: str, start_ts: int, end_ts: int
+    ) -> list[tuple[Any, ...]]:
         c = w.wa_statuses.c
         rows = self.conn.execute(
-            select(c.wamid, c.status, c.category, c.recipient, c.ts, c.pricing_type)
-            .where(c.billing_account == account, c.ts >= start_ts, c.ts < end_ts))
+            select(c.wamid, c.status, c.category, c.recipient, c.ts, c.pricing_type).where(
+                c.billing_account == account, c.ts >= start_ts, c.ts < end_ts
+            )
+        )
         return [tuple(r) for r in rows]
 
     def inbound_count(self, *, account: str, start_ts: int, end_ts: int) -> int:
         c = w.wa_inbound.c
-        return int(self.conn.execute(select(func.count()).select_from(w.wa_inbound).where(
-            c.billing_account == account, c.ts >= start_ts, c.ts < end_ts)).scalar_one())
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(w.wa_inbound)
+                .where(c.billing_account == account, c.ts >= start_ts, c.ts < end_ts)
+            ).scalar_one()
+        )
 
     def pending_count(self, *, account: str, start_ts: int, end_ts: int) -> int:
         """D-4: wamids seen as ``sent`` only."""
         c = w.wa_statuses.c
         confirmed = case((c.status.in_(["delivered", "read", "failed"]), 1), else_=0)
-        per_wamid = (select(c.wamid, func.max(confirmed).label("done"))
-                     .where(c.billing_account == account, c.ts >= start_ts, c.ts < end_ts)
-                     .group_by(c.phone_number_id, c.wamid).subquery())
-        return int(self.conn.execute(select(func.count()).select_from(per_wamid)
-                                     .where(per_wamid.c.done == 0)).scalar_one())
+        per_wamid = (
+            select(c.wamid, func.max(confirmed).label("done"))
+            .where(c.billing_account == account, c.ts >= start_ts, c.ts < end_ts)
+            .group_by(c.phone_number_id, c.wamid)
+            .subquery()
+        )
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(per_wamid).where(per_wamid.c.done == 0)
+            ).scalar_one()
+        )
 
-    def thread_events(self, *, phone_number_id: str, user: str, start_ts: int,
-                      end_ts: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def thread_events(
+        self, *, phone_number_id: str, user: str, start_ts: int, end_ts: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """One (number, user) thread for the inference path (R-IN-5): inbound messages and
         confirming statuses of business messages, between two instants."""
         i, s = w.wa_inbound.c, w.wa_statuses.c
-        inbound = self._all(select(i.wamid, i.ts, i.referral).where(
-            i.phone_number_id == phone_number_id, i.sender == user, i.ts >= start_ts,
-            i.ts < end_ts).order_by(i.ts))
-        business = self._all(select(s.wamid, s.status, s.ts, s.category, s.error_code).where(
-            s.phone_number_id == phone_number_id, s.recipient == user, s.ts >= start_ts,
-            s.ts < end_ts).order_by(s.ts))
+        inbound = self._all(
+            select(i.wamid, i.ts, i.referral)
+            .where(
+                i.phone_number_id == phone_number_id,
+                i.sender == user,
+                i.ts >= start_ts,
+                i.ts < end_ts,
+            )
+            .order_by(i.ts)
+        )
+        business = self._all(
+            select(s.wamid, s.status, s.ts, s.category, s.error_code)
+            .where(
+                s.phone_number_id == phone_number_id,
+                s.recipient == user,
+                s.ts >= start_ts,
+                s.ts < end_ts,
+            )
+            .order_by(s.ts)
+        )
         return inbound, business
 
-    def number_charges(self, *, phone_number_id: str, month: str,
-                       categories: Sequence[str]) -> int:
+    def number_charges(self, *, phone_number_id: str, month: str, categories: Sequence[str]) -> int:
         c = w.wa_charges.c
-        return int(self.conn.execute(select(func.count()).select_from(w.wa_charges).where(
-            c.phone_number_id == phone_number_id, c.month == month,
-            c.category.in_(list(categories)), c.status != "unrated")).scalar_one())
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(w.wa_charges)
+                .where(
+                    c.phone_number_id == phone_number_id,
+                    c.month == month,
+                    c.category.in_(list(categories)),
+                    c.status != "unrated",
+                )
+            ).scalar_one()
+        )
 
     def add_reservation(self, values: dict[str, Any]) -> None:
         self.conn.execute(insert(w.wa_reservations).values(**values))
 
     def reservation(self, reservation_id: str) -> dict[str, Any] | None:
-        return self._one(select(w.wa_reservations)
-                         .where(w.wa_reservations.c.id == reservation_id))
+        return self._one(select(w.wa_reservations).where(w.wa_reservations.c.id == reservation_id))
 
     def release_reservation(self, reservation_id: str, at: datetime) -> bool:
         c = w.wa_reservations.c
-        done = self.conn.execute(update(w.wa_reservations).where(
-            c.id == reservation_id, c.released_at.is_(None)).values(released_at=at))
+        done = self.conn.execute(
+            update(w.wa_reservations)
+            .where(c.id == reservation_id, c.released_at.is_(None))
+            .values(released_at=at)
+        )
         return bool(done.rowcount)
 
     def reserved(self, *, account: str, currency: str, now: datetime) -> Decimal:
         """Exact sum of the holds still active at ``now`` (R-BUD-4)."""
         c = w.wa_reservations.c
-        rows = self.conn.execute(select(c.amount).where(
-            c.billing_account == account, c.currency == currency, c.released_at.is_(None),
-            c.expires_at > now))
+        rows = self.conn.execute(
+            select(c.amount).where(
+                c.billing_account == account,
+                c.currency == currency,
+                c.released_at.is_(None),
+                c.expires_at > now,
+            )
+        )
         return sum((r[0] for r in rows), Decimal(0))
 
     def count_rows(self, table: Table, **equals: Any) -> int:
@@ -428,22 +578,32 @@ class Repository:
 
     def add_fee_plan(self, values: dict[str, Any]) -> int:
         result = self.conn.execute(insert(w.wa_fee_plans).values(**values))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        if key is None:
+            raise RuntimeError("the fee plan insert returned no id")
+        return int(key[0])
 
     def fee_plan(self, account: str, month: str) -> dict[str, Any] | None:
         c = w.wa_fee_plans.c
-        return self._one(select(w.wa_fee_plans).where(
-            c.billing_account == account, c.effective_from <= month)
-            .order_by(c.effective_from.desc(), c.id.desc()).limit(1))
+        return self._one(
+            select(w.wa_fee_plans)
+            .where(c.billing_account == account, c.effective_from <= month)
+            .order_by(c.effective_from.desc(), c.id.desc())
+            .limit(1)
+        )
 
     def add_activity(self, values: dict[str, Any]) -> bool:
         return self.insert_ignore(w.wa_activity, [values]) == 1
 
-    def activity(self, *, account: str, types: Sequence[str],
-                 until: datetime | None = None) -> list[dict[str, Any]]:
+    def activity(
+        self, *, account: str, types: Sequence[str], until: datetime | None = None
+    ) -> list[dict[str, Any]]:
         c = w.wa_activity.c
-        query = select(w.wa_activity).where(c.billing_account == account,
-                                            c.type.in_(list(types))).order_by(c.at, c.id)
+        query = (
+            select(w.wa_activity)
+            .where(c.billing_account == account, c.type.in_(list(types)))
+            .order_by(c.at, c.id)
+        )
         if until is not None:
             query = query.where(c.at < until)
         return self._all(query)
@@ -452,13 +612,19 @@ class Repository:
 
     def statement(self, account: str, currency: str, month: str) -> dict[str, Any] | None:
         c = w.wa_statements.c
-        return self._one(select(w.wa_statements).where(
-            c.billing_account == account, c.currency == currency, c.month == month))
+        return self._one(
+            select(w.wa_statements).where(
+                c.billing_account == account, c.currency == currency, c.month == month
+            )
+        )
 
     def statements(self, account: str) -> list[dict[str, Any]]:
         c = w.wa_statements.c
-        return self._all(select(w.wa_statements).where(c.billing_account == account)
-                         .order_by(c.month, c.currency))
+        return self._all(
+            select(w.wa_statements)
+            .where(c.billing_account == account)
+            .order_by(c.month, c.currency)
+        )
 
     def add_statement(self, values: dict[str, Any]) -> bool:
         try:
@@ -470,9 +636,11 @@ class Repository:
 
     def billed_months(self, account: str) -> list[tuple[str, str]]:
         c = w.wa_charges.c
-        rows = self.conn.execute(select(c.billed_month, c.currency)
-                                 .where(c.billing_account == account)
-                                 .group_by(c.billed_month, c.currency))
+        rows = self.conn.execute(
+            select(c.billed_month, c.currency)
+            .where(c.billing_account == account)
+            .group_by(c.billed_month, c.currency)
+        )
         return sorted((r[0], r[1]) for r in rows)
 
     def add_budget(self, values: dict[str, Any]) -> None:
@@ -482,16 +650,21 @@ class Repository:
         return self._one(select(w.wa_budgets).where(w.wa_budgets.c.id == budget_id))
 
     def budgets(self, accounts: Iterable[str]) -> list[dict[str, Any]]:
-        return self._all(select(w.wa_budgets).where(
-            w.wa_budgets.c.billing_account.in_(list(accounts))).order_by(w.wa_budgets.c.id))
+        return self._all(
+            select(w.wa_budgets)
+            .where(w.wa_budgets.c.billing_account.in_(list(accounts)))
+            .order_by(w.wa_budgets.c.id)
+        )
 
     def update_budget(self, budget_id: str, values: dict[str, Any]) -> None:
-        self.conn.execute(update(w.wa_budgets).where(w.wa_budgets.c.id == budget_id)
-                          .values(**values))
+        self.conn.execute(
+            update(w.wa_budgets).where(w.wa_budgets.c.id == budget_id).values(**values)
+        )
 
     def delete_budget(self, budget_id: str) -> bool:
-        return bool(self.conn.execute(delete(w.wa_budgets)
-                                      .where(w.wa_budgets.c.id == budget_id)).rowcount)
+        return bool(
+            self.conn.execute(delete(w.wa_budgets).where(w.wa_budgets.c.id == budget_id)).rowcount
+        )
 
     def add_alert(self, values: dict[str, Any]) -> bool:
         """True when this alert had not fired before (its dedupe key is new)."""
@@ -508,8 +681,9 @@ class Repository:
         self.conn.execute(insert(w.wa_alert_hooks).values(**values))
 
     def hooks(self, account: str) -> list[dict[str, Any]]:
-        return self._all(select(w.wa_alert_hooks)
-                         .where(w.wa_alert_hooks.c.billing_account == account))
+        return self._all(
+            select(w.wa_alert_hooks).where(w.wa_alert_hooks.c.billing_account == account)
+        )
 
     def hook(self, hook_id: str) -> dict[str, Any] | None:
         return self._one(select(w.wa_alert_hooks).where(w.wa_alert_hooks.c.id == hook_id))
@@ -518,8 +692,7 @@ class Repository:
         self.conn.execute(insert(w.wa_rejections).values(**values))
 
     def rejections(self, limit: int = 100) -> list[dict[str, Any]]:
-        return self._all(select(w.wa_rejections).order_by(w.wa_rejections.c.id.desc())
-                         .limit(limit))
+        return self._all(select(w.wa_rejections).order_by(w.wa_rejections.c.id.desc()).limit(limit))
 
     # ---- helpers -------------------------------------------------------------------------
 
