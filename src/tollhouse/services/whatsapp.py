@@ -123,8 +123,8 @@ def create_account(runtime: Runtime, cmd: NewAccount) -> dict[str, Any]:
                     cmd.name or cmd.id,
                     cmd.sandbox,
                     cmd.clock_now if cmd.sandbox else None,
-                    False,
-                    at,
+                    has_activity=False,
+                    created_at=at,
                 )
             )
         uow.whatsapp.add_account(

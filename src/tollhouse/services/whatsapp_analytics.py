@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -91,9 +91,8 @@ def _bucket(
     ts: int, zone: ZoneInfo, granularity: str, cache: dict[Any, tuple[int, int]]
 ) -> tuple[int, int]:
     if granularity == "HALF_HOUR":
-        offset = int(
-            datetime.fromtimestamp(ts, tz=UTC).astimezone(zone).utcoffset().total_seconds()
-        )  # type: ignore[union-attr]
+        local = datetime.fromtimestamp(ts, tz=UTC).astimezone(zone)
+        offset = int((local.utcoffset() or timedelta(0)).total_seconds())
         start = ts - (ts + offset) % 1800
         return start, start + 1800
     key = (ts // 900, granularity)
@@ -201,9 +200,11 @@ def query(runtime: Runtime, waba_id: str, fields: str, *, decimal_as_string: boo
     points = []
     for key, (count, cost) in sorted(sums.items(), key=lambda item: tuple(map(str, item[0]))):
         entry: dict[str, Any] = {"start": key[0], "end": key[1]}
-        for name, value in zip(dimensions, key[2:], strict=True):
-            if value is not None:
-                entry[name] = value
+        entry.update(
+            (name, value)
+            for name, value in zip(dimensions, key[2:], strict=True)
+            if value is not None
+        )
         entry[metric] = count
         entry["cost"] = str(cost.normalize()) if decimal_as_string else Decimal(cost)
         points.append(entry)

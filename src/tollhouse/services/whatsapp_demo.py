@@ -68,9 +68,12 @@ def create(runtime: Runtime) -> dict[str, object]:
         exists = uow.whatsapp.account(ACCOUNT) is not None
     if not exists:
         if not any(app == APP for app, _, _ in setup.app_secrets(runtime, reload=True)):
-            setup.add_app(runtime, app_id=APP, app_secret=SECRET, verify_token="demo-verify")
+            setup.add_app(runtime, app_id=APP, app_secret=SECRET, verify_token="demo-verify")  # noqa: S106 - demo
         setup.create_account(
-            runtime, setup.NewAccount(ACCOUNT, "Demo WhatsApp customer", "UTC", ["USD"], True, NOW)
+            runtime,
+            setup.NewAccount(
+                ACCOUNT, "Demo WhatsApp customer", "UTC", ["USD"], sandbox=True, clock_now=NOW
+            ),
         )
         setup.create_waba(
             runtime,

@@ -511,8 +511,8 @@ def _infer_unpriced(
                     status.wamid,
                     (
                         f"inference (R-IN-5) says this message could not be delivered (error "
-                        f"{result.failed_error}: a non-template message outside any stored customer "
-                        f"service window), yet it was; the thread is incomplete"
+                        f"{result.failed_error}: a non-template message outside any stored "
+                        f"customer service window), yet it was; the thread is incomplete"
                     ),
                 )
             )

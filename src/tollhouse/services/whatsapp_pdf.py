@@ -69,8 +69,10 @@ def statement_pdf(body: dict[str, Any]) -> bytes:
         f"WhatsApp statement {body['month']} - {body['billing_account']}",
         f"Currency {body['currency']}   Status {body['status']}",
         "",
-        f"{'Section':<13}{'Market':<22}{'Category':<30}{'Type':<22}{'Qty':>8}"
-        f"{'Rate':>11}{'Exact':>13}{'Amount':>11}",
+        (
+            f"{'Section':<13}{'Market':<22}{'Category':<30}{'Type':<22}{'Qty':>8}"
+            f"{'Rate':>11}{'Exact':>13}{'Amount':>11}"
+        ),
     ]
     rows = [
         f"{line['section'][:12]:<13}{(line['market'] or '')[:21]:<22}"

@@ -273,7 +273,7 @@ def router(runtime: Runtime) -> APIRouter:
         month: str,
         request: Request,
         currency: str | None = None,
-        format: str | None = None,
+        format: str | None = None,  # noqa: A002 - the spec's query parameter name
     ) -> Response:
         for_account(request, account)
         body = billing.get_statement(runtime, account, month, currency)
@@ -363,7 +363,7 @@ def router(runtime: Runtime) -> APIRouter:
         return billing.add_hook(runtime, body.model_dump())
 
     @api.get("/events")
-    def _events(
+    def _events(  # noqa: PLR0917 - one query parameter per filter of the spec
         request: Request,
         billing_account: str | None = None,
         waba_id: str | None = None,

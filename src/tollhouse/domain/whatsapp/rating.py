@@ -211,7 +211,7 @@ class Rater:
             self._days[key] = found
         return found
 
-    def rate(self, facts: ChargeFacts, waba: Waba) -> Charge | None:
+    def rate(self, facts: ChargeFacts, waba: Waba) -> Charge | None:  # noqa: PLR0911 - one return per rating outcome
         """One charge per key (R-X-8, D-2); None for a key already charged or a CBP echo.
 
         The common cases (a free PMP item, a regular PMP item on a flat key) are inlined: this

@@ -19,8 +19,12 @@ depends_on = None
 
 def upgrade() -> None:
     """The code lifecycle reuses `activation_codes`; it adds an index for expiry scans."""
-    op.create_index("ix_activation_codes_expiry", "activation_codes",
-                    ["provider_corpid", "expire_time"], unique=False)
+    op.create_index(
+        "ix_activation_codes_expiry",
+        "activation_codes",
+        ["provider_corpid", "expire_time"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
