@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
@@ -114,6 +114,24 @@ def _touched(outcome_events: Iterable[CodeEvent]) -> set[str]:
     return touched
 
 
+def _settle_batch(
+    uow: UnitOfWork,
+    ctx: Ctx,
+    outcome: Any,
+    codes: Iterable[ActivationCode],
+    *,
+    result_key: str,
+    rows: Callable[[], list[dict[str, Any]]],
+) -> None:
+    """A batch's end (D25): every item failed → its errcode with the per-item list, and nothing
+    is written; otherwise save the codes the batch changed and commit."""
+    if outcome.errcode:
+        raise all_failed(outcome.errcode, result_key, rows())
+    touched = _touched(outcome.events)
+    _persist(uow, ctx, [c for c in codes if c.active_code in touched])
+    uow.commit()
+
+
 def _persist(uow: UnitOfWork, ctx: Ctx, codes: Iterable[ActivationCode]) -> None:
     """Save codes, plan their near reminders and mark the tenant active."""
     changed = list(codes)
@@ -170,18 +188,17 @@ def batch_activate_codes(
             at=ctx.at,
             rules=rules_of(ctx.provider),
         )
-        if outcome.errcode:
-            raise all_failed(
-                outcome.errcode,
-                "active_result",
-                [
-                    {"active_code": r.active_code, "userid": r.userid, "errcode": r.errcode}
-                    for r in outcome.results
-                ],
-            )
-        touched = _touched(outcome.events)
-        _persist(uow, ctx, [c for c in codes.values() if c.active_code in touched])
-        uow.commit()
+        _settle_batch(
+            uow,
+            ctx,
+            outcome,
+            codes.values(),
+            result_key="active_result",
+            rows=lambda: [
+                {"active_code": r.active_code, "userid": r.userid, "errcode": r.errcode}
+                for r in outcome.results
+            ],
+        )
         return outcome
 
 
@@ -305,22 +322,21 @@ def transfer(
             at=ctx.at,
             rules=rules_of(ctx.provider),
         )
-        if outcome.errcode:
-            raise all_failed(
-                outcome.errcode,
-                "transfer_result",
-                [
-                    {
-                        "handover_userid": r.handover_userid,
-                        "takeover_userid": r.takeover_userid,
-                        "errcode": r.errcode,
-                    }
-                    for r in outcome.results
-                ],
-            )
-        touched = _touched(outcome.events)
-        _persist(uow, ctx, [c for c in codes if c.active_code in touched])
-        uow.commit()
+        _settle_batch(
+            uow,
+            ctx,
+            outcome,
+            codes,
+            result_key="transfer_result",
+            rows=lambda: [
+                {
+                    "handover_userid": r.handover_userid,
+                    "takeover_userid": r.takeover_userid,
+                    "errcode": r.errcode,
+                }
+                for r in outcome.results
+            ],
+        )
         return outcome
 
 
@@ -356,18 +372,17 @@ def share(
             downstream_headcount=headcount,
             at=ctx.at,
         )
-        if outcome.errcode:
-            raise all_failed(
-                outcome.errcode,
-                "share_result",
-                [
-                    {"active_code": f.active_code, "errcode": f.errcode, "errmsg": f.errmsg}
-                    for f in outcome.results
-                ],
-            )
-        touched = _touched(outcome.events)
-        _persist(uow, ctx, [c for c in codes.values() if c.active_code in touched])
-        uow.commit()
+        _settle_batch(
+            uow,
+            ctx,
+            outcome,
+            codes.values(),
+            result_key="share_result",
+            rows=lambda: [
+                {"active_code": f.active_code, "errcode": f.errcode, "errmsg": f.errmsg}
+                for f in outcome.results
+            ],
+        )
         return outcome
 
 
