@@ -136,8 +136,90 @@ def import_card(runtime: Runtime, text: str, *, kind: str = "rates") -> tuple[di
         if kind == "markets":
             build_catalogue([*rows, new])  # every stored card must still name known markets
         uow.whatsapp.add_card({**new, "imported_at": runtime.system_clock.now()})
+        if kind != "markets":
+            rerate_open_months(runtime, uow, version, frozenset(r.key for r in card.rows))
         uow.commit()
     return info, True
+
+
+def rerate_open_months(
+    runtime: Runtime, uow: UnitOfWork, version: str, keys: frozenset[tuple[str, str, str]]
+) -> int:
+    """R-RT-4, D-5: after a card import, re-rate the rated charges of open (draft) months.
+
+    The original charge is never edited: the difference between the rate now in force and the
+    rate billed so far (original plus earlier re-ratings) is a new ledger row that references
+    the original (``adjusts``) and shows as an adjustment line of the same month. Final months
+    are never re-rated. Only the keys (currency, market, category) the card has rows for are
+    looked at. Returns the number of adjustment rows written.
+    """
+    cat = catalogue(runtime, uow)
+    currencies = frozenset(key[0] for key in keys)
+    written = 0
+    for account in uow.whatsapp.accounts():
+        months = {m for m, cur in uow.whatsapp.billed_months(account["id"]) if cur in currencies}
+        if not months:
+            continue
+        now = tenant_now(runtime, uow, account["tenant_id"])
+        zone = account_zone(uow, account)
+        open_months = sorted(m for m in months if not is_final(uow, account["id"], m, zone, now))
+        if not open_months:
+            continue
+        rows = uow.whatsapp.rerate_candidates(account=account["id"], months=open_months)
+        new = _rerate_rows(uow, cat.book, rows, version, keys)
+        written += uow.whatsapp.insert_charges(new)
+    return written
+
+
+def _rerate_rows(
+    uow: UnitOfWork,
+    book: RateBook,
+    rows: list[dict[str, Any]],
+    version: str,
+    keys: frozenset[tuple[str, str, str]],
+) -> list[dict[str, Any]]:
+    billed: dict[int, Decimal] = {}
+    originals: list[dict[str, Any]] = []
+    for row in rows:
+        if row["adjusts"] is None:
+            originals.append(row)
+            billed[row["id"]] = billed.get(row["id"], Decimal(0)) + row["unit_rate"]
+        else:
+            billed[row["adjusts"]] = billed.get(row["adjusts"], Decimal(0)) + row["unit_rate"]
+    zones: dict[str, ZoneInfo] = {}
+    new: list[dict[str, Any]] = []
+    for row in originals:
+        if (row["currency"], row["market"], row["category"]) not in keys:
+            continue
+        zone = zones.get(row["waba_id"])
+        if zone is None:
+            waba = uow.whatsapp.waba(row["waba_id"])
+            zone = zones[row["waba_id"]] = ZoneInfo(waba["time_zone"] if waba else "UTC")
+        day = datetime.fromtimestamp(row["ts"], UTC).astimezone(zone).date()
+        entry = book.in_force(row["currency"], row["market"], row["category"], day)
+        if entry is None:
+            continue  # withdrawn keys keep their billed rate (decisions, issue 7)
+        if row["tier"] is None:
+            rate = entry.flat
+        else:
+            rate = next((t.rate for t in entry.tiers if t.label == row["tier"]), None)
+        if rate is None:
+            continue  # a flat key became tiered or the tier is gone: not re-rated
+        delta = rate - billed[row["id"]]
+        if delta == 0:
+            continue
+        new.append(
+            {
+                **{k: v for k, v in row.items() if k not in ("id", "adjusts")},
+                "charge_key": f"{row['charge_key']}#rerate:{version}",
+                "unit_rate": delta,
+                "amount": delta * row["quantity"],
+                "card_version": entry.version,
+                "reason": f"re-rated after card import {version} (R-RT-4)",
+                "adjusts": row["id"],
+            }
+        )
+    return new
 
 
 def cards_in_force(runtime: Runtime, *, currency: str | None, on: date) -> dict[str, Any]:
@@ -354,7 +436,7 @@ def _charges_of(
             tier=group["tier"],
             card_version=group["card_version"],
         )
-        if group["month"] != month:
+        if group["month"] != month or group["adjustment"]:
             adjustments.append(Adjustment(group["month"], charge))
         else:
             charges.append(charge)

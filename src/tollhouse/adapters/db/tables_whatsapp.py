@@ -159,6 +159,7 @@ wa_charges = Table(  # the ledger: never updated; corrections are new rows (R-RT
     Column("tier", String(40), nullable=True),
     Column("card_version", String(32), nullable=True),
     Column("reason", Text, nullable=True),
+    Column("adjusts", Integer, nullable=True),  # id of the charge a re-rating corrects (R-RT-4)
     UniqueConstraint("waba_id", "charge_key", name="uq_wa_charges_key"),
     Index("ix_wa_charges_account_month", "billing_account", "billed_month"),
     Index("ix_wa_charges_waba_ts", "waba_id", "ts"),

@@ -348,6 +348,7 @@ class Repository:
             c.unit_rate,
             c.card_version,
             c.model,
+            case((c.adjusts.is_(None), 0), else_=1).label("adjustment"),
         )
         query = (
             select(*keys, func.sum(c.quantity).label("quantity"), func.count().label("charges"))
@@ -356,6 +357,21 @@ class Repository:
         )
         if currency is not None:
             query = query.where(c.currency == currency)
+        return self._all(query)
+
+    def rerate_candidates(self, *, account: str, months: Sequence[str]) -> list[dict[str, Any]]:
+        """Rated charges of open months (originals and re-rating adjustments), R-RT-4."""
+        c = w.wa_charges.c
+        query = (
+            select(w.wa_charges)
+            .where(
+                c.billing_account == account,
+                c.billed_month.in_(list(months)),
+                c.month == c.billed_month,
+                c.status == "rated",
+            )
+            .order_by(c.id)
+        )
         return self._all(query)
 
     def charge_currencies(self, *, account: str, billed_month: str) -> set[str]:

@@ -122,6 +122,7 @@ def upgrade() -> None:
         sa.Column("tier", sa.String(length=40), nullable=True),
         sa.Column("card_version", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("adjusts", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wa_charges")),
         sa.UniqueConstraint("waba_id", "charge_key", name="uq_wa_charges_key"),
     )
