@@ -460,6 +460,10 @@ class _TenantView:
     clock_now: datetime | None
     rules: CodeRules
 
+    def now(self, runtime: Runtime) -> datetime:
+        """The instant the check evaluates at: the test clock, or the real one (as tenant_now)."""
+        return self.clock_now if self.sandbox and self.clock_now else runtime.system_clock.now()
+
 
 @dataclass(slots=True)
 class _CorpView:
@@ -573,7 +577,7 @@ def check(runtime: Runtime, req: CheckRequest) -> AccessDecision:
     cache = check_cache(runtime)
     gen = cache.gen
     tenant = _tenant_view(runtime, cache, req.provider, gen)
-    at = tenant.clock_now if tenant.sandbox and tenant.clock_now else runtime.system_clock.now()
+    at = tenant.now(runtime)
     corp = _corp_view(runtime, cache, (req.provider, req.corpid), gen=gen)
     found = corp.infos.get(req.suite_id)
     if found is None:
@@ -622,7 +626,7 @@ def check_if_cached(runtime: Runtime, req: CheckRequest) -> AccessDecision | Non
     found = corp.infos.get(req.suite_id)
     if found is None:
         return None
-    at = tenant.clock_now if tenant.sandbox and tenant.clock_now else runtime.system_clock.now()
+    at = tenant.now(runtime)
     decision = check_access(
         found[0], hit[1], hit[2], userid=req.userid, api_class=req.api_class, at=at
     )
